@@ -1,0 +1,499 @@
+//! The dot-stuffing transparency procedure, streaming, both directions.
+//!
+//! SMTP DATA (RFC 5321 §4.5.2) and POP3 multi-line responses (RFC 1939 §3)
+//! end a block of lines with a line holding only `.`, so a line of content
+//! that starts with `.` gets one more `.` in front on the wire.
+//!
+//! Both halves here are strict about line endings because loose ones are how
+//! SMTP smuggling works (SEC Consult, 2023): if one server took `LF.LF` as the
+//! end of the data and the next took only `CRLF.CRLF`, a message could carry a
+//! second, forged one. So only `CRLF.CRLF` ends data, and a bare `CR` or `LF`
+//! is either refused or turned into `CRLF`, never taken as a line end that
+//! could start a terminator.
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+/// Which bare line ending broke the rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BareLineEnding {
+    /// A `CR` not followed by `LF`.
+    Cr,
+    /// An `LF` not preceded by `CR`.
+    Lf,
+}
+
+/// Why a [`DotUnstuffer`] stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UnstuffError {
+    /// The data held a bare `CR` or `LF` and the policy is to reject it.
+    #[error("bare {0:?} in data")]
+    BareLineEnding(BareLineEnding),
+    /// A line was longer than the strict limit in force.
+    #[error("data line longer than {limit} octets")]
+    LineTooLong {
+        /// The limit, `CRLF` included.
+        limit: usize,
+    },
+}
+
+/// One step of [`DotUnstuffer::feed`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unstuffed {
+    /// Unstuffed content. Chunk boundaries depend on how the input arrived;
+    /// only the concatenation is meaningful.
+    Data(Bytes),
+    /// The terminating `CRLF.CRLF` was consumed; the input buffer now starts
+    /// with whatever followed it (pipelined commands).
+    End,
+    /// Everything decidable was consumed; at most two undecided bytes (a
+    /// trailing `CR`, a `.` or `.CR` at a line start) stay in the buffer.
+    NeedMore,
+}
+
+/// Removes dot-stuffing from a stream and finds the end of the data.
+///
+/// It eats from the front of a caller-owned [`BytesMut`] (a [`LineFramer`](crate::LineFramer)'s
+/// buffer, so bytes after the terminator stay where the command parser will
+/// look) and hands content out as zero-copy slices of it.
+///
+/// Bare `CR` and `LF` are refused ([`UnstuffError::BareLineEnding`]) unless
+/// [`normalize_bare_line_endings`](Self::normalize_bare_line_endings) is set,
+/// in which case each becomes `CRLF` in the output. Either way they never end
+/// a line that could terminate the data: `LF.LF`, `CR.CR` and every mix of
+/// them are content (SECURITY.md SM-S1, SM-S2).
+#[derive(Debug, Clone)]
+pub struct DotUnstuffer {
+    at_line_start: bool,
+    normalize: bool,
+    /// A normalised bare line ending whose `CRLF` is still to be handed out.
+    pending_crlf: bool,
+    max_line: Option<usize>,
+    line_len: usize,
+    done: bool,
+}
+
+impl Default for DotUnstuffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DotUnstuffer {
+    /// An unstuffer at the start of the data (just after the line that began
+    /// it), refusing bare line endings, with no line length limit.
+    pub fn new() -> Self {
+        Self {
+            at_line_start: true,
+            normalize: false,
+            pending_crlf: false,
+            max_line: None,
+            line_len: 0,
+            done: false,
+        }
+    }
+
+    /// Turns each bare `CR` or `LF` into `CRLF` instead of refusing it.
+    pub fn normalize_bare_line_endings(mut self, normalize: bool) -> Self {
+        self.normalize = normalize;
+        self
+    }
+
+    /// Refuses lines longer than `limit` octets, `CRLF` and any stuffing dot
+    /// included (RFC 5321 §4.5.3.1.6 sets 1000; real mail often breaks it).
+    pub fn max_line(mut self, limit: Option<usize>) -> Self {
+        self.max_line = limit;
+        self
+    }
+
+    /// Whether the terminator was seen.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Consumes bytes from the front of `input` and returns the next step.
+    /// Call it again until it returns [`Unstuffed::NeedMore`] or
+    /// [`Unstuffed::End`]; after `End` it keeps returning `End`.
+    pub fn feed(&mut self, input: &mut BytesMut) -> Result<Unstuffed, UnstuffError> {
+        if self.done {
+            return Ok(Unstuffed::End);
+        }
+        if self.pending_crlf {
+            self.pending_crlf = false;
+            return Ok(Unstuffed::Data(Bytes::from_static(b"\r\n")));
+        }
+        // `pos` walks over content that will be handed out unchanged as
+        // `input[..pos]`; anything that needs a change ends the run.
+        let mut pos = 0;
+        loop {
+            if pos == input.len() {
+                return Ok(self.emit_or_wait(input, pos));
+            }
+            if self.at_line_start {
+                match input.get(pos..(pos + 3).min(input.len())) {
+                    Some([b'.', b'\r', b'\n']) => {
+                        if pos > 0 {
+                            return Ok(self.emit(input, pos));
+                        }
+                        let _ = input.split_to(3);
+                        self.done = true;
+                        return Ok(Unstuffed::End);
+                    }
+                    Some([b'.']) | Some([b'.', b'\r']) => return Ok(self.emit_or_wait(input, pos)),
+                    // A lone dot ended by a bare CR or LF: not a terminator,
+                    // and not stuffing either; the scan below applies the
+                    // bare line ending policy and the dot stays content.
+                    Some([b'.', b'\n', ..]) | Some([b'.', b'\r', _]) => self.at_line_start = false,
+                    Some([b'.', ..]) => {
+                        // A stuffed dot: hand out what precedes it, then drop it.
+                        if pos > 0 {
+                            return Ok(self.emit(input, pos));
+                        }
+                        let _ = input.split_to(1);
+                        self.at_line_start = false;
+                        self.line_len = 1;
+                        continue;
+                    }
+                    _ => self.at_line_start = false,
+                }
+            }
+            let rest = &input[pos..];
+            let Some(i) = memchr::memchr2(b'\r', b'\n', rest) else {
+                self.check_line_len(rest.len())?;
+                pos += rest.len();
+                return Ok(self.emit_or_wait(input, pos));
+            };
+            match (rest[i], rest.get(i + 1)) {
+                (b'\r', Some(b'\n')) => {
+                    self.check_line_len(i + 2)?;
+                    pos += i + 2;
+                    self.at_line_start = true;
+                    self.line_len = 0;
+                }
+                (b'\r', None) => {
+                    self.check_line_len(i)?;
+                    return Ok(self.emit_or_wait(input, pos + i));
+                }
+                (bare, _) => {
+                    let which = if bare == b'\r' {
+                        BareLineEnding::Cr
+                    } else {
+                        BareLineEnding::Lf
+                    };
+                    if !self.normalize {
+                        return Err(UnstuffError::BareLineEnding(which));
+                    }
+                    self.check_line_len(i + 2)?;
+                    let content = input.split_to(pos + i).freeze();
+                    let _ = input.split_to(1);
+                    self.at_line_start = true;
+                    self.line_len = 0;
+                    if content.is_empty() {
+                        return Ok(Unstuffed::Data(Bytes::from_static(b"\r\n")));
+                    }
+                    self.pending_crlf = true;
+                    return Ok(Unstuffed::Data(content));
+                }
+            }
+        }
+    }
+
+    fn check_line_len(&mut self, more: usize) -> Result<(), UnstuffError> {
+        self.line_len += more;
+        match self.max_line {
+            Some(limit) if self.line_len > limit => Err(UnstuffError::LineTooLong { limit }),
+            _ => Ok(()),
+        }
+    }
+
+    fn emit(&mut self, input: &mut BytesMut, pos: usize) -> Unstuffed {
+        Unstuffed::Data(input.split_to(pos).freeze())
+    }
+
+    fn emit_or_wait(&mut self, input: &mut BytesMut, pos: usize) -> Unstuffed {
+        if pos == 0 {
+            Unstuffed::NeedMore
+        } else {
+            self.emit(input, pos)
+        }
+    }
+}
+
+/// Applies dot-stuffing and `CRLF` normalisation to a stream of content, and
+/// writes the terminator at the end.
+///
+/// Every bare `CR` and bare `LF` becomes `CRLF` *before* stuffing, so the
+/// output has exactly one `CRLF.CRLF`, the one [`finish`](Self::finish)
+/// writes (SECURITY.md SM-C1 to SM-C3; lettre's RUSTSEC-2021-0069 was a
+/// stuffer that saw lines differently from the server).
+///
+/// [`normalize_only`](Self::normalize_only) gives the same normalisation
+/// without stuffing or terminator, for SMTP BDAT without BINARYMIME.
+#[derive(Debug, Clone)]
+pub struct DotStuffer {
+    at_line_start: bool,
+    /// The previous chunk ended with `CR`; its `CRLF` is already written.
+    pending_cr: bool,
+    stuff: bool,
+    written: u64,
+}
+
+impl Default for DotStuffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DotStuffer {
+    /// A stuffer at the start of the content.
+    pub fn new() -> Self {
+        Self {
+            at_line_start: true,
+            pending_cr: false,
+            stuff: true,
+            written: 0,
+        }
+    }
+
+    /// A normaliser: bare `CR`/`LF` to `CRLF`, no dots added, no terminator.
+    pub fn normalize_only() -> Self {
+        Self {
+            stuff: false,
+            ..Self::new()
+        }
+    }
+
+    /// How many octets were written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Appends the wire form of `content` to `out`.
+    pub fn stuff(&mut self, mut content: &[u8], out: &mut BytesMut) {
+        let start = out.len();
+        out.reserve(content.len() + content.len() / 32 + 4);
+        if self.pending_cr && !content.is_empty() {
+            // The CRLF for that CR is out; an LF right after it belongs to it.
+            if content[0] == b'\n' {
+                content = &content[1..];
+            }
+            self.pending_cr = false;
+        }
+        while !content.is_empty() {
+            if self.at_line_start {
+                self.at_line_start = false;
+                if self.stuff && content[0] == b'.' {
+                    out.put_u8(b'.');
+                }
+            }
+            match memchr::memchr2(b'\r', b'\n', content) {
+                None => {
+                    out.extend_from_slice(content);
+                    break;
+                }
+                Some(i) => {
+                    out.extend_from_slice(&content[..i]);
+                    out.extend_from_slice(b"\r\n");
+                    self.at_line_start = true;
+                    let skip = match (content[i], content.get(i + 1)) {
+                        (b'\r', Some(b'\n')) => 2,
+                        (b'\r', None) => {
+                            self.pending_cr = true;
+                            1
+                        }
+                        _ => 1,
+                    };
+                    content = &content[i + skip..];
+                }
+            }
+        }
+        self.written += (out.len() - start) as u64;
+    }
+
+    /// Ends the content: a final `CRLF` if the content did not end with a
+    /// line break, then `.CRLF` when stuffing.
+    pub fn finish(&mut self, out: &mut BytesMut) {
+        let start = out.len();
+        if !self.at_line_start {
+            out.extend_from_slice(b"\r\n");
+            self.at_line_start = true;
+        }
+        if self.stuff {
+            out.extend_from_slice(b".\r\n");
+        }
+        self.pending_cr = false;
+        self.written += (out.len() - start) as u64;
+    }
+
+    /// Stuffs a whole body at once, terminator included.
+    pub fn stuff_all(content: &[u8]) -> BytesMut {
+        let mut out = BytesMut::with_capacity(content.len() + content.len() / 32 + 5);
+        let mut stuffer = Self::new();
+        stuffer.stuff(content, &mut out);
+        stuffer.finish(&mut out);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Feeds `input` in the given chunks; returns the content, whether the
+    /// end was seen, what followed the end, or the error.
+    fn unstuff_chunks(input: &[u8], splits: &[usize], normalize: bool) -> Result<(Vec<u8>, bool, Vec<u8>), UnstuffError> {
+        let mut u = DotUnstuffer::new().normalize_bare_line_endings(normalize);
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        let mut start = 0;
+        for &end in splits.iter().chain(std::iter::once(&input.len())) {
+            let end = end.clamp(start, input.len());
+            buf.extend_from_slice(&input[start..end]);
+            start = end;
+            loop {
+                match u.feed(&mut buf)? {
+                    Unstuffed::Data(d) => {
+                        assert!(!d.is_empty());
+                        out.extend_from_slice(&d)
+                    }
+                    Unstuffed::NeedMore => break,
+                    Unstuffed::End => {
+                        buf.extend_from_slice(&input[start..]);
+                        return Ok((out, true, buf.to_vec()));
+                    }
+                }
+            }
+        }
+        Ok((out, false, buf.to_vec()))
+    }
+
+    fn unstuff(input: &[u8]) -> Result<(Vec<u8>, bool, Vec<u8>), UnstuffError> {
+        unstuff_chunks(input, &[], false)
+    }
+
+    #[test]
+    fn removes_stuffing_and_finds_the_end_rfc5321_4_5_2() {
+        let (data, end, rest) = unstuff(b"Hi\r\n..dot\r\n..\r\n\r\n.\r\nQUIT\r\n").unwrap();
+        assert_eq!(data, b"Hi\r\n.dot\r\n.\r\n\r\n");
+        assert!(end);
+        assert_eq!(rest, b"QUIT\r\n");
+    }
+
+    #[test]
+    fn empty_body_ends_at_once() {
+        assert_eq!(unstuff(b".\r\nNOOP").unwrap(), (vec![], true, b"NOOP".to_vec()));
+    }
+
+    #[test]
+    fn smuggling_terminators_are_refused_sm_s1() {
+        for bad in [
+            &b"a\n.\nMAIL FROM:<x>\r\n"[..],
+            b"a\r.\rMAIL",
+            b"a\n.\r\nMAIL",
+            b"a\r.\r\nMAIL",
+            b"a\r\n.\nMAIL",
+            b"a\r\n.\r\r\nMAIL",
+            b"a\r\r\n.\r\r\nMAIL",
+        ] {
+            assert!(
+                matches!(unstuff(bad), Err(UnstuffError::BareLineEnding(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nul_before_dot_is_content() {
+        let (data, end, _) = unstuff(b"a\r\n\x00.\r\nMAIL\r\n.\r\n").unwrap();
+        assert_eq!(data, b"a\r\n\x00.\r\nMAIL\r\n");
+        assert!(end);
+    }
+
+    #[test]
+    fn normalize_turns_bare_endings_into_crlf_but_never_ends() {
+        let (data, end, rest) = unstuff_chunks(b"a\n.\nb\r.\rc\r\n.\r\nX", &[], true).unwrap();
+        assert_eq!(data, b"a\r\n.\r\nb\r\n.\r\nc\r\n");
+        assert!(end);
+        assert_eq!(rest, b"X");
+    }
+
+    #[test]
+    fn strict_line_limit() {
+        let mut u = DotUnstuffer::new().max_line(Some(6));
+        let mut buf = BytesMut::from(&b"abcd\r\nabcde\r\n"[..]);
+        assert!(matches!(u.feed(&mut buf), Err(UnstuffError::LineTooLong { limit: 6 })));
+    }
+
+    #[test]
+    fn stuffer_normalizes_then_stuffs_sm_c1() {
+        let out = DotStuffer::stuff_all(b".a\n.\r.\r\nb\r\rc");
+        assert_eq!(&out[..], b"..a\r\n..\r\n..\r\nb\r\n\r\nc\r\n.\r\n");
+        assert_eq!(&DotStuffer::stuff_all(b"")[..], b".\r\n");
+        assert_eq!(&DotStuffer::stuff_all(b"x\r\n")[..], b"x\r\n.\r\n");
+    }
+
+    #[test]
+    fn stuffer_keeps_crlf_split_across_chunks() {
+        let mut s = DotStuffer::new();
+        let mut out = BytesMut::new();
+        s.stuff(b"a\r", &mut out);
+        s.stuff(b"\n.b\r", &mut out);
+        s.stuff(b"", &mut out);
+        s.stuff(b"\r", &mut out);
+        s.finish(&mut out);
+        assert_eq!(&out[..], b"a\r\n..b\r\n\r\n.\r\n");
+        assert_eq!(s.written(), out.len() as u64);
+    }
+
+    fn body_bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![Just(b'.'), Just(b'\r'), Just(b'\n'), Just(b'a'), Just(0u8), any::<u8>()],
+            0..300,
+        )
+    }
+
+    fn normalized(content: &[u8]) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        let mut n = DotStuffer::normalize_only();
+        n.stuff(content, &mut out);
+        n.finish(&mut out);
+        out.to_vec()
+    }
+
+    proptest! {
+        #[test]
+        fn stuff_then_unstuff_round_trips(content in body_bytes(), splits in proptest::collection::vec(0usize..400, 0..6)) {
+            let mut splits = splits;
+            splits.sort_unstable();
+            let mut wire = BytesMut::new();
+            let mut s = DotStuffer::new();
+            let mut start = 0;
+            for &end in &splits {
+                let end = end.clamp(start, content.len());
+                s.stuff(&content[start..end], &mut wire);
+                start = end;
+            }
+            s.stuff(&content[start..], &mut wire);
+            s.finish(&mut wire);
+            wire.extend_from_slice(b"NEXT");
+            // Exactly one terminator, at the end.
+            let term = wire.windows(5).filter(|w| *w == b"\r\n.\r\n").count()
+                + usize::from(wire.starts_with(b".\r\n"));
+            prop_assert_eq!(term, 1);
+            let (data, end, rest) = unstuff_chunks(&wire, &splits, false).unwrap();
+            prop_assert!(end);
+            prop_assert_eq!(rest, b"NEXT".to_vec());
+            prop_assert_eq!(data, normalized(&content));
+        }
+
+        #[test]
+        fn unstuffing_is_split_invariant(input in body_bytes(), normalize in any::<bool>()) {
+            let whole = unstuff_chunks(&input, &[], normalize);
+            for split in 0..=input.len() {
+                prop_assert_eq!(&unstuff_chunks(&input, &[split], normalize), &whole);
+            }
+            let bytewise: Vec<usize> = (0..input.len()).collect();
+            prop_assert_eq!(&unstuff_chunks(&input, &bytewise, normalize), &whole);
+        }
+    }
+}

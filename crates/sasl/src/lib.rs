@@ -1,0 +1,1 @@
+//! SASL (placeholder until the sasl crate lands).

@@ -1,0 +1,1 @@
+//! The SMTP client state machine.
