@@ -81,3 +81,11 @@ impl<I> nom::error::ParseError<I> for ParseError {
         other
     }
 }
+
+/// Lets `map_res` wrap conversions (numbers, addresses); the external error
+/// is dropped because a [`ParseError`] carries no detail beyond its kind.
+impl<I, E> nom::error::FromExternalError<I, E> for ParseError {
+    fn from_external_error(_input: I, _kind: nom::error::ErrorKind, _e: E) -> Self {
+        Self::new(ParseErrorKind::Syntax)
+    }
+}
