@@ -50,6 +50,20 @@ pub enum Unstuffed {
     NeedMore,
 }
 
+/// Where the unstuffer stands relative to line starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineStart {
+    /// Inside a line.
+    No,
+    /// Just after a real `CRLF`: a `.CRLF` line here ends the data.
+    AfterCrlf,
+    /// Just after a bare `CR` or `LF` that was normalised to `CRLF`: a
+    /// stuffed dot is removed, but nothing here can end the data, since only
+    /// a real `CRLF.CRLF` does (Postfix's `smtpd_forbid_bare_newline =
+    /// normalize` draws the same line).
+    AfterBareEnding,
+}
+
 /// Removes dot-stuffing from a stream and finds the end of the data.
 ///
 /// It eats from the front of a caller-owned [`BytesMut`] (a [`LineFramer`](crate::LineFramer)'s
@@ -63,7 +77,7 @@ pub enum Unstuffed {
 /// them are content (SECURITY.md SM-S1, SM-S2).
 #[derive(Debug, Clone)]
 pub struct DotUnstuffer {
-    at_line_start: bool,
+    line_start: LineStart,
     normalize: bool,
     /// A normalised bare line ending whose `CRLF` is still to be handed out.
     pending_crlf: bool,
@@ -83,7 +97,7 @@ impl DotUnstuffer {
     /// it), refusing bare line endings, with no line length limit.
     pub fn new() -> Self {
         Self {
-            at_line_start: true,
+            line_start: LineStart::AfterCrlf,
             normalize: false,
             pending_crlf: false,
             max_line: None,
@@ -128,9 +142,10 @@ impl DotUnstuffer {
             if pos == input.len() {
                 return Ok(self.emit_or_wait(input, pos));
             }
-            if self.at_line_start {
+            if self.line_start != LineStart::No {
+                let after_crlf = self.line_start == LineStart::AfterCrlf;
                 match input.get(pos..(pos + 3).min(input.len())) {
-                    Some([b'.', b'\r', b'\n']) => {
+                    Some([b'.', b'\r', b'\n']) if after_crlf => {
                         if pos > 0 {
                             return Ok(self.emit(input, pos));
                         }
@@ -139,21 +154,24 @@ impl DotUnstuffer {
                         return Ok(Unstuffed::End);
                     }
                     Some([b'.']) | Some([b'.', b'\r']) => return Ok(self.emit_or_wait(input, pos)),
+                    // A lone dot after a normalised bare line ending: never a
+                    // terminator (that is the smuggling trick), kept as content.
+                    Some([b'.', b'\r', b'\n']) => self.line_start = LineStart::No,
                     // A lone dot ended by a bare CR or LF: not a terminator,
                     // and not stuffing either; the scan below applies the
                     // bare line ending policy and the dot stays content.
-                    Some([b'.', b'\n', ..]) | Some([b'.', b'\r', _]) => self.at_line_start = false,
+                    Some([b'.', b'\n', ..]) | Some([b'.', b'\r', _]) => self.line_start = LineStart::No,
                     Some([b'.', ..]) => {
                         // A stuffed dot: hand out what precedes it, then drop it.
                         if pos > 0 {
                             return Ok(self.emit(input, pos));
                         }
                         let _ = input.split_to(1);
-                        self.at_line_start = false;
+                        self.line_start = LineStart::No;
                         self.line_len = 1;
                         continue;
                     }
-                    _ => self.at_line_start = false,
+                    _ => self.line_start = LineStart::No,
                 }
             }
             let rest = &input[pos..];
@@ -166,7 +184,7 @@ impl DotUnstuffer {
                 (b'\r', Some(b'\n')) => {
                     self.check_line_len(i + 2)?;
                     pos += i + 2;
-                    self.at_line_start = true;
+                    self.line_start = LineStart::AfterCrlf;
                     self.line_len = 0;
                 }
                 (b'\r', None) => {
@@ -185,7 +203,7 @@ impl DotUnstuffer {
                     self.check_line_len(i + 2)?;
                     let content = input.split_to(pos + i).freeze();
                     let _ = input.split_to(1);
-                    self.at_line_start = true;
+                    self.line_start = LineStart::AfterBareEnding;
                     self.line_len = 0;
                     if content.is_empty() {
                         return Ok(Unstuffed::Data(Bytes::from_static(b"\r\n")));
@@ -415,6 +433,21 @@ mod tests {
         assert_eq!(data, b"a\r\n.\r\nb\r\n.\r\nc\r\n");
         assert!(end);
         assert_eq!(rest, b"X");
+    }
+
+    #[test]
+    fn normalized_bare_ending_never_starts_a_terminator_sm_s1() {
+        for (input, content) in [
+            (&b"a\n.\r\nMAIL\r\n.\r\n"[..], &b"a\r\n.\r\nMAIL\r\n"[..]),
+            (b"a\r.\r\nMAIL\r\n.\r\n", b"a\r\n.\r\nMAIL\r\n"),
+            (b"a\n..b\r\n.\r\n", b"a\r\n.b\r\n"),
+        ] {
+            let whole = unstuff_chunks(input, &[], true).unwrap();
+            assert_eq!(whole, (content.to_vec(), true, vec![]), "{input:?}");
+            for split in 0..=input.len() {
+                assert_eq!(unstuff_chunks(input, &[split], true).unwrap(), whole);
+            }
+        }
     }
 
     #[test]

@@ -1,9 +1,19 @@
 //! SMTP commands (RFC 5321 §4.1.1 and the extensions): types, parser, encoder.
 
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::BytesMut;
 use postwire_core::Secret;
 
-use crate::{Domain, ForwardPath, Host, MailParameters, ParseError, RcptParameters, ReversePath};
+use crate::grammar::{finish, parse_u64, strip_prefix_ignore_case, utf8};
+use crate::mailbox::host;
+use crate::mailbox::{forward_path, reverse_path};
+use crate::{
+    ForwardPath, Host, MailParameters, Mailbox, ParseError, ParseErrorKind, RcptParameters,
+    ReversePath,
+};
 
 /// The argument of HELO, EHLO and LHLO: a domain or an address literal
 /// (RFC 5321 §4.1.1.1). HELO takes a domain only, but real clients send
@@ -16,9 +26,19 @@ pub type ClientId = Host;
 pub struct MechanismName(String);
 
 impl MechanismName {
-    /// Validates and uppercases a mechanism name.
+    /// Validates and uppercases a mechanism name:
+    /// `sasl-mech = 1*20mech-char`, `mech-char = UPALPHA / DIGIT / HYPHEN /
+    /// UNDERSCORE` (RFC 4422 §3.1); lowercase letters are accepted and
+    /// uppercased, as mechanism names are case-insensitive in SMTP.
     pub fn new(name: &str) -> Result<Self, ParseError> {
-        todo!()
+        let ok = (1..=20).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !ok {
+            return Err(ParseError::new(ParseErrorKind::Syntax));
+        }
+        Ok(Self(name.to_ascii_uppercase()))
     }
 
     /// The name, uppercase.
@@ -32,9 +52,18 @@ impl MechanismName {
 pub struct Argument(String);
 
 impl Argument {
-    /// Validates an argument.
+    /// Validates an argument: not empty, no control character other than
+    /// HTAB, and no trailing space (the parser drops trailing spaces, so
+    /// one could not survive a round trip).
     pub fn new(text: impl Into<String>) -> Result<Self, ParseError> {
-        todo!()
+        let text = text.into();
+        if text.is_empty() || text.ends_with(' ') {
+            return Err(ParseError::new(ParseErrorKind::Syntax));
+        }
+        if text.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+            return Err(ParseError::new(ParseErrorKind::ControlCharacter));
+        }
+        Ok(Self(text))
     }
 
     /// The text.
@@ -107,14 +136,136 @@ impl Command {
     ///
     /// UTF-8 in paths is accepted when it is valid UTF-8 (RFC 6531); whether
     /// the transaction declared SMTPUTF8 is the session's check.
+    ///
+    /// Errors: NUL, CR or LF anywhere is `ControlCharacter` (SMTP smuggling
+    /// and NUL truncation, RFC 5321 §2.3.8); invalid UTF-8 is `Utf8`; an
+    /// unknown verb is `UnknownCommand`; bad arguments are `Syntax`, `Path`,
+    /// `PathTooLong`, `Parameter`, `Xtext` or `Base64`.
+    ///
+    /// Leniencies, as Postfix has them: trailing spaces are ignored, one
+    /// space after `FROM:` / `TO:` is allowed (`MAIL FROM: <a@b>`), and
+    /// parameters may be separated by more than one space.
     pub fn parse(line: &[u8]) -> Result<Self, ParseError> {
-        todo!()
+        // No rule accepts NUL, CR or LF, so a line that parses holds none;
+        // the scan for them runs only to name the error of one that fails.
+        Self::parse_line(line).map_err(|e| {
+            if memchr::memchr3(0, b'\r', b'\n', line).is_some() {
+                ParseError::new(ParseErrorKind::ControlCharacter)
+            } else {
+                e
+            }
+        })
+    }
+
+    fn parse_line(line: &[u8]) -> Result<Self, ParseError> {
+        // One UTF-8 check for the whole line; the rules below split it
+        // only at ASCII bytes.
+        let line = utf8(line)?.trim_end_matches(' ');
+        // Verbs have 4 or 8 letters: look for the space among the first 9
+        // bytes only.
+        let space = line.bytes().take(9).position(|b| b == b' ');
+        let (verb, args) = match space.and_then(|i| Some((line.get(..i)?, line.get(i + 1..)?))) {
+            Some((verb, args)) => (verb, Some(args)),
+            None => (line, None),
+        };
+        match *verb.as_bytes() {
+            [a, b, c, d] => match [
+                a.to_ascii_uppercase(),
+                b.to_ascii_uppercase(),
+                c.to_ascii_uppercase(),
+                d.to_ascii_uppercase(),
+            ] {
+                [b'M', b'A', b'I', b'L'] => mail(required(args)?),
+                [b'R', b'C', b'P', b'T'] => rcpt(required(args)?),
+                [b'E', b'H', b'L', b'O'] => client_id(args).map(Command::Ehlo),
+                [b'H', b'E', b'L', b'O'] => client_id(args).map(Command::Helo),
+                [b'L', b'H', b'L', b'O'] => client_id(args).map(Command::Lhlo),
+                [b'D', b'A', b'T', b'A'] => no_args(args, Command::Data),
+                [b'B', b'D', b'A', b'T'] => bdat(required(args)?),
+                [b'R', b'S', b'E', b'T'] => no_args(args, Command::Rset),
+                [b'Q', b'U', b'I', b'T'] => no_args(args, Command::Quit),
+                [b'N', b'O', b'O', b'P'] => optional_argument(args).map(Command::Noop),
+                [b'H', b'E', b'L', b'P'] => optional_argument(args).map(Command::Help),
+                [b'V', b'R', b'F', b'Y'] => argument(required(args)?).map(Command::Vrfy),
+                [b'E', b'X', b'P', b'N'] => argument(required(args)?).map(Command::Expn),
+                [b'A', b'U', b'T', b'H'] => auth(required(args)?),
+                _ => Err(ParseError::new(ParseErrorKind::UnknownCommand)),
+            },
+            _ if verb.eq_ignore_ascii_case("STARTTLS") => no_args(args, Command::StartTls),
+            _ => Err(ParseError::new(ParseErrorKind::UnknownCommand)),
+        }
     }
 
     /// Appends the command line, CRLF included. Never fails: every field was
-    /// validated when it was built.
+    /// validated when it was built. Verbs and `FROM:` / `TO:` are written
+    /// uppercase, parameters in their canonical form.
     pub fn encode(&self, out: &mut BytesMut) {
-        todo!()
+        match self {
+            Command::Helo(h) | Command::Ehlo(h) | Command::Lhlo(h) => {
+                out.extend_from_slice(self.verb().as_bytes());
+                out.extend_from_slice(b" ");
+                write_host(h, out);
+            }
+            Command::Mail { from, params } => {
+                out.extend_from_slice(b"MAIL FROM:");
+                match from {
+                    ReversePath::Null => out.extend_from_slice(b"<>"),
+                    ReversePath::Mailbox(m) => write_path(m, out),
+                }
+                let mark = out.len();
+                out.extend_from_slice(b" ");
+                params.encode(out);
+                if out.len() == mark + 1 {
+                    out.truncate(mark);
+                }
+            }
+            Command::Rcpt { to, params } => {
+                out.extend_from_slice(b"RCPT TO:");
+                match to {
+                    ForwardPath::Postmaster => out.extend_from_slice(b"<Postmaster>"),
+                    ForwardPath::Mailbox(m) => write_path(m, out),
+                }
+                let mark = out.len();
+                out.extend_from_slice(b" ");
+                params.encode(out);
+                if out.len() == mark + 1 {
+                    out.truncate(mark);
+                }
+            }
+            Command::Bdat { size, last } => {
+                let _ = write!(out, "BDAT {size}");
+                if *last {
+                    out.extend_from_slice(b" LAST");
+                }
+            }
+            Command::Vrfy(a) | Command::Expn(a) => {
+                out.extend_from_slice(self.verb().as_bytes());
+                out.extend_from_slice(b" ");
+                out.extend_from_slice(a.0.as_bytes());
+            }
+            Command::Help(a) | Command::Noop(a) => {
+                out.extend_from_slice(self.verb().as_bytes());
+                if let Some(a) = a {
+                    out.extend_from_slice(b" ");
+                    out.extend_from_slice(a.0.as_bytes());
+                }
+            }
+            Command::Auth {
+                mechanism,
+                initial_response,
+            } => {
+                out.extend_from_slice(b"AUTH ");
+                out.extend_from_slice(mechanism.0.as_bytes());
+                if let Some(r) = initial_response {
+                    out.extend_from_slice(b" ");
+                    write_base64(r.expose(), true, out);
+                }
+            }
+            Command::Data | Command::Rset | Command::Quit | Command::StartTls => {
+                out.extend_from_slice(self.verb().as_bytes());
+            }
+        }
+        out.extend_from_slice(b"\r\n");
     }
 
     /// The verb, uppercase, for logs and for a server's error replies.
@@ -150,13 +301,193 @@ pub enum AuthResponse {
 }
 
 impl AuthResponse {
-    /// Parses one line of the exchange, without its CRLF.
+    /// Parses one line of the exchange, without its CRLF: `*` cancels,
+    /// anything else is strict base64 (padding required). An empty line is
+    /// an empty response (RFC 4954 §4); `=` is accepted as one too, since
+    /// clients carry the initial-response convention over.
     pub fn parse(line: &[u8]) -> Result<Self, ParseError> {
-        todo!()
+        match line {
+            b"*" => Ok(AuthResponse::Cancel),
+            b"" | b"=" => Ok(AuthResponse::Data(Secret::new(Vec::new()))),
+            _ => decode_base64(line).map(AuthResponse::Data),
+        }
     }
 
-    /// Appends the line, CRLF included.
+    /// Appends the line, CRLF included. An empty response is an empty line
+    /// (RFC 4954 §4).
     pub fn encode(&self, out: &mut BytesMut) {
-        todo!()
+        match self {
+            AuthResponse::Cancel => out.extend_from_slice(b"*"),
+            AuthResponse::Data(d) => write_base64(d.expose(), false, out),
+        }
+        out.extend_from_slice(b"\r\n");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Grammar of the arguments (RFC 5321 §4.1.1, RFC 3030 §2, RFC 4954 §4).
+
+/// The arguments of a verb that needs some.
+fn required(args: Option<&str>) -> Result<&str, ParseError> {
+    match args {
+        Some(a) if !a.is_empty() => Ok(a),
+        _ => Err(ParseError::new(ParseErrorKind::Syntax)),
+    }
+}
+
+/// A verb without arguments (`data = "DATA" CRLF`, `rset`, `quit`,
+/// `"STARTTLS" CRLF`).
+fn no_args(args: Option<&str>, command: Command) -> Result<Command, ParseError> {
+    match args {
+        None => Ok(command),
+        Some(_) => Err(ParseError::new(ParseErrorKind::Syntax)),
+    }
+}
+
+/// `ehlo = "EHLO" SP ( Domain / address-literal ) CRLF`,
+/// `helo = "HELO" SP Domain CRLF` (RFC 5321 §4.1.1.1; literals accepted
+/// for HELO too), `"LHLO" SP ...` (RFC 2033 §4.1).
+fn client_id(args: Option<&str>) -> Result<Host, ParseError> {
+    let args = required(args)?;
+    let h = finish(args, host, ParseErrorKind::Path)?;
+    if matches!(&h, Host::Domain(d) if d.as_str().len() > crate::MAX_DOMAIN) {
+        return Err(ParseError::new(ParseErrorKind::PathTooLong));
+    }
+    Ok(h)
+}
+
+/// `String = Atom / Quoted-string` of VRFY and EXPN (RFC 5321 §4.1.1.6),
+/// taken as free text as servers do.
+fn argument(args: &str) -> Result<Argument, ParseError> {
+    Argument::new(args)
+}
+
+/// `[ SP String ]` of HELP and NOOP (RFC 5321 §4.1.1.8, §4.1.1.9).
+fn optional_argument(args: Option<&str>) -> Result<Option<Argument>, ParseError> {
+    match args {
+        None | Some("") => Ok(None),
+        Some(a) => argument(a).map(Some),
+    }
+}
+
+/// Maps a path rule's error: a hard failure keeps its kind, a mismatch is
+/// `Path`.
+fn path_error(e: nom::Err<ParseError>) -> ParseError {
+    match e {
+        nom::Err::Failure(e) => e,
+        _ => ParseError::new(ParseErrorKind::Path),
+    }
+}
+
+/// `"FROM:"` / `"TO:"` (case-insensitive), then one optional space.
+fn keyword_colon<'a>(args: &'a str, keyword: &'static str) -> Result<&'a str, ParseError> {
+    let rest =
+        strip_prefix_ignore_case(args, keyword).ok_or(ParseError::new(ParseErrorKind::Syntax))?;
+    Ok(rest.strip_prefix(' ').unwrap_or(rest))
+}
+
+/// What follows a path: nothing, or `SP` and parameters.
+fn after_path(rest: &str) -> Result<&str, ParseError> {
+    if rest.is_empty() {
+        return Ok(rest);
+    }
+    rest.strip_prefix(' ')
+        .ok_or(ParseError::new(ParseErrorKind::Path))
+}
+
+/// `mail = "MAIL FROM:" Reverse-path [SP Mail-parameters] CRLF`
+/// (RFC 5321 §4.1.1.2).
+fn mail(args: &str) -> Result<Command, ParseError> {
+    let rest = keyword_colon(args, "FROM:")?;
+    let (rest, from) = reverse_path(rest).map_err(path_error)?;
+    let params = MailParameters::parse_str(after_path(rest)?)?;
+    Ok(Command::Mail { from, params })
+}
+
+/// `rcpt = "RCPT TO:" ( "<Postmaster@" Domain ">" / "<Postmaster>" /
+/// Forward-path ) [SP Rcpt-parameters] CRLF` (RFC 5321 §4.1.1.3).
+fn rcpt(args: &str) -> Result<Command, ParseError> {
+    let rest = keyword_colon(args, "TO:")?;
+    let (rest, to) = forward_path(rest).map_err(path_error)?;
+    let params = RcptParameters::parse_str(after_path(rest)?)?;
+    Ok(Command::Rcpt { to, params })
+}
+
+/// `bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ] CRLF`,
+/// `chunk-size = 1*DIGIT`, `end-marker = "LAST"` (RFC 3030 §2).
+fn bdat(args: &str) -> Result<Command, ParseError> {
+    let syntax = ParseError::new(ParseErrorKind::Syntax);
+    let (size, last) = match args.split_once(' ') {
+        None => (args, false),
+        Some((size, marker)) if marker.eq_ignore_ascii_case("LAST") => (size, true),
+        Some(_) => return Err(syntax),
+    };
+    let size = parse_u64(size.as_bytes()).ok_or(syntax)?;
+    Ok(Command::Bdat { size, last })
+}
+
+/// `auth-command = "AUTH" SP sasl-mech [SP initial-response]`,
+/// `initial-response = base64 / "="` (RFC 4954 §4).
+fn auth(args: &str) -> Result<Command, ParseError> {
+    let (mech, response) = match args.split_once(' ') {
+        None => (args, None),
+        Some((mech, response)) => (mech, Some(response)),
+    };
+    let mechanism = MechanismName::new(mech)?;
+    let initial_response = match response {
+        None => None,
+        Some("=") => Some(Secret::new(Vec::new())),
+        Some("") => return Err(ParseError::new(ParseErrorKind::Syntax)),
+        Some(r) => Some(decode_base64(r.as_bytes())?),
+    };
+    Ok(Command::Auth {
+        mechanism,
+        initial_response,
+    })
+}
+
+/// Strict base64 (RFC 4648 §4, padding required), decoded straight into a
+/// [`Secret`].
+fn decode_base64(text: &[u8]) -> Result<Secret<Vec<u8>>, ParseError> {
+    BASE64
+        .decode(text)
+        .map(Secret::new)
+        .map_err(|_| ParseError::new(ParseErrorKind::Base64))
+}
+
+/// Base64 of `data`; empty data is `=` where it is an initial response
+/// (RFC 4954 §4) and nothing otherwise.
+fn write_base64(data: &[u8], initial: bool, out: &mut BytesMut) {
+    if data.is_empty() {
+        if initial {
+            out.extend_from_slice(b"=");
+        }
+        return;
+    }
+    let start = out.len();
+    out.resize(
+        start + base64::encoded_len(data.len(), true).unwrap_or(0),
+        0,
+    );
+    let n = BASE64.encode_slice(data, &mut out[start..]).unwrap_or(0);
+    out.truncate(start + n);
+}
+
+/// A domain or an address literal as on the wire.
+fn write_host(host: &Host, out: &mut BytesMut) {
+    match host {
+        Host::Domain(d) => out.extend_from_slice(d.as_str().as_bytes()),
+        Host::Literal(l) => {
+            let _ = write!(out, "{l}");
+        }
+    }
+}
+
+/// `"<" Mailbox ">"`.
+fn write_path(m: &Mailbox, out: &mut BytesMut) {
+    out.extend_from_slice(b"<");
+    out.extend_from_slice(m.local_part.as_str().as_bytes());
+    out.extend_from_slice(b"@");
+    write_host(&m.host, out);
+    out.extend_from_slice(b">");
 }

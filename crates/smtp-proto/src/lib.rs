@@ -4,9 +4,11 @@
 mod capability;
 mod command;
 mod error;
+mod grammar;
 mod mailbox;
 mod params;
 mod reply;
+mod xtext;
 
 pub mod client;
 pub mod server;

@@ -1,7 +1,11 @@
 //! MAIL and RCPT parameters (RFC 5321 §4.1.2 `Mail-parameters`), typed for
 //! the extensions real servers use.
 
-use crate::{Mailbox, ParseError};
+use crate::grammar::{
+    PResult, consumed, finish, is_esmtp_value_char, parse_u64, take_bytes, take_bytes1, utf8,
+};
+use crate::{Mailbox, ParseError, ParseErrorKind, xtext};
+use bytes::BytesMut;
 
 /// `BODY=` (RFC 6152 8BITMIME, RFC 3030 BINARYMIME).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -56,10 +60,32 @@ pub struct Parameter {
     value: Option<String>,
 }
 
+impl OriginalRecipient {
+    /// A checked ORCPT value: `addr_type` is an atom (RFC 3461 §4.2), the
+    /// address any text (it is xtext-encoded on the wire).
+    pub fn new(addr_type: &str, address: impl Into<String>) -> Result<Self, ParseError> {
+        if addr_type.is_empty() || !addr_type.bytes().all(is_addr_type_char) {
+            return Err(ParseError::new(ParseErrorKind::Parameter));
+        }
+        Ok(Self {
+            addr_type: addr_type.to_owned(),
+            address: address.into(),
+        })
+    }
+}
+
+/// `addr-type = atom` (RFC 3461 §4.2), limited to what an `esmtp-value` may
+/// hold (no `=`) and without the `;` that ends it.
+fn is_addr_type_char(b: u8) -> bool {
+    b.is_ascii() && crate::grammar::is_atext(b) && b != b'='
+}
+
 /// `BY=` of DELIVERBY (RFC 2852 §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DeliverBy {
-    /// `by-time`: seconds, may be negative with mode `R`... see RFC 2852 §4.
+    /// `by-time`: seconds from the message's arrival, `1*9digit` with a
+    /// sign on the wire. Zero and negative values are only meaningful with
+    /// mode `N` (RFC 2852 §4); that check belongs to the session.
     pub seconds: i64,
     /// `R` (return the message) or `N` (notify only).
     pub mode: DeliverByMode,
@@ -123,25 +149,19 @@ pub struct RcptParameters {
     pub other: Vec<Parameter>,
 }
 
-impl MailParameters {
-    /// No parameters.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-impl RcptParameters {
-    /// No parameters.
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
 /// Checks an unknown parameter's keyword and value before encoding.
 impl Parameter {
     /// Validates `esmtp-keyword` and `esmtp-value` (RFC 5321 §4.1.2).
+    ///
+    /// A keyword that this crate types (such as `SIZE`) is accepted too and
+    /// sent as given; the peer then sees it next to the typed one.
     pub fn new(keyword: impl Into<String>, value: Option<String>) -> Result<Self, ParseError> {
-        todo!()
+        let keyword = keyword.into();
+        finish(&keyword, esmtp_keyword, ParseErrorKind::Parameter)?;
+        if let Some(v) = &value {
+            finish(v, esmtp_value, ParseErrorKind::Parameter)?;
+        }
+        Ok(Self { keyword, value })
     }
 
     /// The keyword as sent.
@@ -152,5 +172,471 @@ impl Parameter {
     /// The value as sent.
     pub fn value(&self) -> Option<&str> {
         self.value.as_deref()
+    }
+
+    fn from_raw(keyword: &str, value: Option<&str>) -> Self {
+        Self {
+            keyword: keyword.to_owned(),
+            value: value.map(str::to_owned),
+        }
+    }
+
+    fn encode(&self, out: &mut BytesMut) {
+        out.extend_from_slice(self.keyword.as_bytes());
+        if let Some(v) = &self.value {
+            out.extend_from_slice(b"=");
+            out.extend_from_slice(v.as_bytes());
+        }
+    }
+}
+
+impl MailParameters {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether no parameter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Parses `Mail-parameters = esmtp-param *(SP esmtp-param)` (RFC 5321
+    /// §4.1.2), the text after `MAIL FROM:<path> `. Empty input is no
+    /// parameters. Keywords are case-insensitive; a typed keyword given
+    /// twice is an error. More than one space between parameters is
+    /// tolerated (Postfix does the same).
+    pub fn parse(input: &[u8]) -> Result<Self, ParseError> {
+        Self::parse_str(utf8(input)?)
+    }
+
+    /// [`MailParameters::parse`] of a line already checked for UTF-8.
+    pub(crate) fn parse_str(input: &str) -> Result<Self, ParseError> {
+        let mut p = Self::default();
+        for_each_param(input, |keyword, value| p.add(keyword, value))?;
+        Ok(p)
+    }
+
+    fn add(&mut self, keyword_str: &str, value_str: Option<&str>) -> Result<(), ParseError> {
+        let (keyword, value) = (keyword_str.as_bytes(), value_str.map(str::as_bytes));
+        let dup = || ParseError::new(ParseErrorKind::Parameter);
+        if keyword.eq_ignore_ascii_case(b"SIZE") {
+            // `size-value = 1*20DIGIT` (RFC 1870 §3).
+            let n = value.and_then(parse_u64).ok_or_else(dup)?;
+            replace(&mut self.size, n)
+        } else if keyword.eq_ignore_ascii_case(b"BODY") {
+            let body = match value {
+                Some(v) if v.eq_ignore_ascii_case(b"7BIT") => Body::SevenBit,
+                Some(v) if v.eq_ignore_ascii_case(b"8BITMIME") => Body::EightBitMime,
+                Some(v) if v.eq_ignore_ascii_case(b"BINARYMIME") => Body::BinaryMime,
+                _ => return Err(dup()),
+            };
+            replace(&mut self.body, body)
+        } else if keyword.eq_ignore_ascii_case(b"SMTPUTF8") {
+            flag(&mut self.smtputf8, value)
+        } else if keyword.eq_ignore_ascii_case(b"RET") {
+            let ret = match value {
+                Some(v) if v.eq_ignore_ascii_case(b"FULL") => Ret::Full,
+                Some(v) if v.eq_ignore_ascii_case(b"HDRS") => Ret::Hdrs,
+                _ => return Err(dup()),
+            };
+            replace(&mut self.ret, ret)
+        } else if keyword.eq_ignore_ascii_case(b"ENVID") {
+            let v = xtext::xtext(value.ok_or_else(dup)?)?;
+            replace(&mut self.envid, v)
+        } else if keyword.eq_ignore_ascii_case(b"AUTH") {
+            let auth = match value.ok_or_else(dup)? {
+                b"<>" => AuthParameter::Unknown,
+                v => AuthParameter::Mailbox(Mailbox::parse(&xtext::xtext(v)?).map_err(|_| dup())?),
+            };
+            replace(&mut self.auth, auth)
+        } else if keyword.eq_ignore_ascii_case(b"REQUIRETLS") {
+            flag(&mut self.requiretls, value)
+        } else if keyword.eq_ignore_ascii_case(b"BY") {
+            let by = by_value(value.ok_or_else(dup)?)?;
+            replace(&mut self.by, by)
+        } else if keyword.eq_ignore_ascii_case(b"MT-PRIORITY") {
+            let p = priority_value(value.ok_or_else(dup)?)?;
+            replace(&mut self.mt_priority, p)
+        } else {
+            self.other.push(Parameter::from_raw(keyword_str, value_str));
+            Ok(())
+        }
+    }
+
+    /// Appends the parameters in canonical form, separated by single spaces,
+    /// without a leading space: typed ones first in field order, keywords
+    /// uppercase, ENVID and AUTH xtext-encoded, then `other` in order.
+    /// An empty ENVID is left out (an `esmtp-value` cannot be empty).
+    pub fn encode(&self, out: &mut BytesMut) {
+        let mut sep = Separator::default();
+        if let Some(n) = self.size {
+            sep.write(out);
+            out.extend_from_slice(b"SIZE=");
+            out.extend_from_slice(n.to_string().as_bytes());
+        }
+        if let Some(body) = self.body {
+            sep.write(out);
+            out.extend_from_slice(match body {
+                Body::SevenBit => b"BODY=7BIT",
+                Body::EightBitMime => b"BODY=8BITMIME",
+                Body::BinaryMime => b"BODY=BINARYMIME",
+            });
+        }
+        if self.smtputf8 {
+            sep.write(out);
+            out.extend_from_slice(b"SMTPUTF8");
+        }
+        if let Some(ret) = self.ret {
+            sep.write(out);
+            out.extend_from_slice(match ret {
+                Ret::Full => b"RET=FULL",
+                Ret::Hdrs => b"RET=HDRS",
+            });
+        }
+        if let Some(envid) = self.envid.as_ref().filter(|e| !e.is_empty()) {
+            sep.write(out);
+            out.extend_from_slice(b"ENVID=");
+            xtext::encode(envid.as_bytes(), out);
+        }
+        if let Some(auth) = &self.auth {
+            sep.write(out);
+            out.extend_from_slice(b"AUTH=");
+            match auth {
+                AuthParameter::Unknown => out.extend_from_slice(b"<>"),
+                AuthParameter::Mailbox(m) => xtext::encode(m.to_string().as_bytes(), out),
+            }
+        }
+        if self.requiretls {
+            sep.write(out);
+            out.extend_from_slice(b"REQUIRETLS");
+        }
+        if let Some(by) = self.by {
+            sep.write(out);
+            out.extend_from_slice(b"BY=");
+            out.extend_from_slice(by.seconds.to_string().as_bytes());
+            out.extend_from_slice(match by.mode {
+                DeliverByMode::Notify => b";N",
+                DeliverByMode::Return => b";R",
+            });
+            if by.trace {
+                out.extend_from_slice(b"T");
+            }
+        }
+        if let Some(p) = self.mt_priority {
+            sep.write(out);
+            out.extend_from_slice(b"MT-PRIORITY=");
+            out.extend_from_slice(p.to_string().as_bytes());
+        }
+        for p in &self.other {
+            sep.write(out);
+            p.encode(out);
+        }
+    }
+}
+
+impl RcptParameters {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether no parameter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Parses `Rcpt-parameters = esmtp-param *(SP esmtp-param)` (RFC 5321
+    /// §4.1.2), the text after `RCPT TO:<path> `. Same rules as
+    /// [`MailParameters::parse`].
+    pub fn parse(input: &[u8]) -> Result<Self, ParseError> {
+        Self::parse_str(utf8(input)?)
+    }
+
+    /// [`RcptParameters::parse`] of a line already checked for UTF-8.
+    pub(crate) fn parse_str(input: &str) -> Result<Self, ParseError> {
+        let mut p = Self::default();
+        for_each_param(input, |keyword, value| p.add(keyword, value))?;
+        Ok(p)
+    }
+
+    fn add(&mut self, keyword_str: &str, value_str: Option<&str>) -> Result<(), ParseError> {
+        let (keyword, value) = (keyword_str.as_bytes(), value_str.map(str::as_bytes));
+        let bad = || ParseError::new(ParseErrorKind::Parameter);
+        if keyword.eq_ignore_ascii_case(b"NOTIFY") {
+            let n = notify_value(value.ok_or_else(bad)?)?;
+            replace(&mut self.notify, n)
+        } else if keyword.eq_ignore_ascii_case(b"ORCPT") {
+            let v = value.ok_or_else(bad)?;
+            // `original-recipient-address = addr-type ";" xtext` (RFC 3461 §4.2).
+            let semi = memchr::memchr(b';', v).ok_or_else(bad)?;
+            let (addr_type, address) = (&v[..semi], &v[semi + 1..]);
+            if addr_type.is_empty() || !addr_type.iter().all(|&b| is_addr_type_char(b)) {
+                return Err(bad());
+            }
+            let o = OriginalRecipient {
+                addr_type: utf8(addr_type)?.to_owned(),
+                address: xtext::xtext(address)?,
+            };
+            replace(&mut self.orcpt, o)
+        } else {
+            self.other.push(Parameter::from_raw(keyword_str, value_str));
+            Ok(())
+        }
+    }
+
+    /// Appends the parameters in canonical form (NOTIFY, ORCPT, then
+    /// `other`), like [`MailParameters::encode`]. A `Notify::On` with no
+    /// flag set means "never" and is written `NEVER`. Characters of
+    /// `addr_type` outside `atom` are left out.
+    pub fn encode(&self, out: &mut BytesMut) {
+        let mut sep = Separator::default();
+        if let Some(n) = self.notify {
+            sep.write(out);
+            out.extend_from_slice(b"NOTIFY=");
+            match n {
+                Notify::On {
+                    success,
+                    failure,
+                    delay,
+                } if success || failure || delay => {
+                    let mut first = true;
+                    for (on, word) in [
+                        (success, &b"SUCCESS"[..]),
+                        (failure, b"FAILURE"),
+                        (delay, b"DELAY"),
+                    ] {
+                        if on {
+                            if !first {
+                                out.extend_from_slice(b",");
+                            }
+                            first = false;
+                            out.extend_from_slice(word);
+                        }
+                    }
+                }
+                _ => out.extend_from_slice(b"NEVER"),
+            }
+        }
+        if let Some(o) = &self.orcpt {
+            sep.write(out);
+            out.extend_from_slice(b"ORCPT=");
+            for b in o.addr_type.bytes().filter(|&b| is_addr_type_char(b)) {
+                out.extend_from_slice(&[b]);
+            }
+            out.extend_from_slice(b";");
+            xtext::encode(o.address.as_bytes(), out);
+        }
+        for p in &self.other {
+            sep.write(out);
+            p.encode(out);
+        }
+    }
+}
+
+/// Writes a space before every item but the first.
+#[derive(Default)]
+struct Separator(bool);
+
+impl Separator {
+    fn write(&mut self, out: &mut BytesMut) {
+        if self.0 {
+            out.extend_from_slice(b" ");
+        }
+        self.0 = true;
+    }
+}
+
+/// Sets a typed parameter once; a second occurrence is an error.
+fn replace<T>(slot: &mut Option<T>, value: T) -> Result<(), ParseError> {
+    if slot.is_some() {
+        return Err(ParseError::new(ParseErrorKind::Parameter));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// Sets a parameter that takes no value, once.
+fn flag(slot: &mut bool, value: Option<&[u8]>) -> Result<(), ParseError> {
+    if *slot || value.is_some() {
+        return Err(ParseError::new(ParseErrorKind::Parameter));
+    }
+    *slot = true;
+    Ok(())
+}
+
+/// Calls `f` for each `esmtp-param` of `esmtp-param *(SP esmtp-param)`.
+fn for_each_param(
+    mut input: &str,
+    mut f: impl FnMut(&str, Option<&str>) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
+    let bad = ParseError::new(ParseErrorKind::Parameter);
+    input = input.trim_start_matches(' ');
+    while !input.is_empty() {
+        let (rest, (keyword, value)) = esmtp_param(input).map_err(|_| bad)?;
+        f(keyword, value)?;
+        if rest.is_empty() {
+            break;
+        }
+        let (rest, _) = take_bytes1(rest, |b| b == b' ').map_err(|_| bad)?;
+        input = rest;
+    }
+    Ok(())
+}
+
+/// `esmtp-param = esmtp-keyword ["=" esmtp-value]` (RFC 5321 §4.1.2).
+/// One pass over the bytes (it runs for every parameter of every MAIL and
+/// RCPT); [`esmtp_keyword`] and [`esmtp_value`] are the same rules apart.
+fn esmtp_param(input: &str) -> PResult<'_, (&str, Option<&str>)> {
+    let bad = || crate::grammar::error(ParseErrorKind::Parameter);
+    let b = input.as_bytes();
+    if !b.first().is_some_and(u8::is_ascii_alphanumeric) {
+        return Err(bad());
+    }
+    let mut i = 1;
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'-') {
+        i += 1;
+    }
+    let keyword_end = i;
+    let mut value = None;
+    if b.get(i) == Some(&b'=') {
+        i += 1;
+        let start = i;
+        while i < b.len() && is_esmtp_value_char(b[i]) {
+            i += 1;
+        }
+        if i == start {
+            return Err(bad());
+        }
+        value = Some(input.get(start..i).ok_or_else(bad)?);
+    }
+    let keyword = input.get(..keyword_end).ok_or_else(bad)?;
+    let rest = input.get(i..).ok_or_else(bad)?;
+    Ok((rest, (keyword, value)))
+}
+
+/// `esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")` (RFC 5321 §4.1.2).
+fn esmtp_keyword(input: &str) -> PResult<'_, &str> {
+    if !input.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(crate::grammar::error(ParseErrorKind::Parameter));
+    }
+    let (rest, _) = take_bytes(input, |b| b.is_ascii_alphanumeric() || b == b'-');
+    Ok((rest, consumed(input, rest)))
+}
+
+/// `esmtp-value = 1*(%d33-60 / %d62-126)` (RFC 5321 §4.1.2), `=/
+/// UTF8-non-ascii` (RFC 6531 §3.3).
+fn esmtp_value(input: &str) -> PResult<'_, &str> {
+    take_bytes1(input, is_esmtp_value_char)
+}
+
+/// `by-value = by-time ";" by-mode [by-trace]`, `by-time = ["-" / "+"]
+/// 1*9digit`, `by-mode = "N" / "R"`, `by-trace = "T"` (RFC 2852 §4; letters
+/// case-insensitive as ABNF strings are).
+fn by_value(v: &[u8]) -> Result<DeliverBy, ParseError> {
+    let bad = || ParseError::new(ParseErrorKind::Parameter);
+    let semi = memchr::memchr(b';', v).ok_or_else(bad)?;
+    let (time, mode) = (&v[..semi], &v[semi + 1..]);
+    let (negative, digits) = match time.first() {
+        Some(b'-') => (true, &time[1..]),
+        Some(b'+') => (false, &time[1..]),
+        _ => (false, time),
+    };
+    if digits.len() > 9 {
+        return Err(bad());
+    }
+    let n = parse_u64(digits).ok_or_else(bad)?;
+    let n = i64::try_from(n).map_err(|_| bad())?;
+    let seconds = if negative { -n } else { n };
+    let (mode, trace) = match mode {
+        [m] => (*m, false),
+        [m, b't' | b'T'] => (*m, true),
+        _ => return Err(bad()),
+    };
+    let mode = match mode {
+        b'N' | b'n' => DeliverByMode::Notify,
+        b'R' | b'r' => DeliverByMode::Return,
+        _ => return Err(bad()),
+    };
+    Ok(DeliverBy {
+        seconds,
+        mode,
+        trace,
+    })
+}
+
+/// `priority-value = ["-" / "+"] DIGIT`, -9 to 9 (RFC 6710 §2).
+fn priority_value(v: &[u8]) -> Result<i8, ParseError> {
+    let bad = ParseError::new(ParseErrorKind::Parameter);
+    let (negative, digit) = match v {
+        [b'-', d] => (true, *d),
+        [b'+', d] => (false, *d),
+        [d] => (false, *d),
+        _ => return Err(bad),
+    };
+    if !digit.is_ascii_digit() {
+        return Err(bad);
+    }
+    let n = (digit - b'0') as i8;
+    Ok(if negative { -n } else { n })
+}
+
+/// `notify-esmtp-value = "NEVER" / 1#notify-list-element`,
+/// `notify-list-element = "SUCCESS" / "FAILURE" / "DELAY"` (RFC 3461 §4.1).
+/// An element given twice is an error.
+fn notify_value(v: &[u8]) -> Result<Notify, ParseError> {
+    let bad = || ParseError::new(ParseErrorKind::Parameter);
+    if v.eq_ignore_ascii_case(b"NEVER") {
+        return Ok(Notify::Never);
+    }
+    let (mut success, mut failure, mut delay) = (false, false, false);
+    for element in v.split(|&b| b == b',') {
+        let slot = if element.eq_ignore_ascii_case(b"SUCCESS") {
+            &mut success
+        } else if element.eq_ignore_ascii_case(b"FAILURE") {
+            &mut failure
+        } else if element.eq_ignore_ascii_case(b"DELAY") {
+            &mut delay
+        } else {
+            return Err(bad());
+        };
+        if *slot {
+            return Err(bad());
+        }
+        *slot = true;
+    }
+    Ok(Notify::On {
+        success,
+        failure,
+        delay,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn esmtp_param_rule_rfc5321_4_1_2() {
+        assert_eq!(
+            esmtp_param("SIZE=10 X").unwrap(),
+            (" X", ("SIZE", Some("10")))
+        );
+        assert_eq!(esmtp_param("X-Y").unwrap(), ("", ("X-Y", None)));
+        assert_eq!(esmtp_param("A=b=c").unwrap(), ("=c", ("A", Some("b"))));
+        assert!(esmtp_param("-X").is_err());
+        assert!(esmtp_param("X=").is_err());
+        assert!(esmtp_param("").is_err());
+    }
+
+    #[test]
+    fn by_notify_priority_rules() {
+        assert!(by_value(b"5;R").is_ok());
+        assert!(by_value(b"5;").is_err());
+        assert!(by_value(b"-;N").is_err());
+        assert_eq!(priority_value(b"-0"), Ok(0));
+        assert!(priority_value(b"--1").is_err());
+        assert_eq!(notify_value(b"never"), Ok(Notify::Never));
+        assert!(notify_value(b",").is_err());
     }
 }

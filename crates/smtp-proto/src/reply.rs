@@ -1,8 +1,11 @@
 //! SMTP replies (RFC 5321 §4.2) with RFC 3463 enhanced status codes.
 
-use bytes::{Bytes, BytesMut};
+use std::fmt::Write as _;
 
-use crate::ParseError;
+use bytes::{Buf as _, Bytes, BytesMut};
+
+use crate::grammar::{BResult, error, failure};
+use crate::{ParseError, ParseErrorKind};
 
 /// A three-digit reply code, 200 to 599 (RFC 5321 §4.2.1). Codes from 1xx
 /// are not used by SMTP and are refused.
@@ -10,9 +13,16 @@ use crate::ParseError;
 pub struct ReplyCode(u16);
 
 impl ReplyCode {
-    /// Validates a code.
+    /// `250`: requested action okay, completed.
+    pub const OK: Self = Self(250);
+
+    /// Validates a code: 200 to 599, else a `ReplyCode` error.
     pub const fn new(code: u16) -> Result<Self, ParseError> {
-        todo!()
+        if code >= 200 && code <= 599 {
+            Ok(Self(code))
+        } else {
+            Err(ParseError::new(ParseErrorKind::ReplyCode))
+        }
     }
 
     /// The number.
@@ -59,13 +69,23 @@ pub struct EnhancedStatusCode {
 }
 
 impl EnhancedStatusCode {
-    /// A code; panics in const context only if out of range (use literals).
+    /// A code. Not checked here (so it can be a `const`);
+    /// [`Reply::new`] refuses one outside RFC 3463 (class 2, 4 or 5,
+    /// subject and detail 0 to 999), see [`is_valid`](Self::is_valid).
     pub const fn new(class: u8, subject: u16, detail: u16) -> Self {
         Self {
             class,
             subject,
             detail,
         }
+    }
+}
+
+impl EnhancedStatusCode {
+    /// Whether the code is within RFC 3463 §2: `class = "2" / "4" / "5"`,
+    /// `subject` and `detail` of one to three digits.
+    pub const fn is_valid(self) -> bool {
+        matches!(self.class, 2 | 4 | 5) && self.subject <= 999 && self.detail <= 999
     }
 }
 
@@ -88,14 +108,34 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// A reply with text lines; fails if a line holds CR, LF or NUL.
-    /// `lines` may be empty (one line with the code only is sent).
+    /// A reply with text lines; fails (`ControlCharacter`) if a line holds
+    /// CR, LF or NUL, and (`ReplyCode`) if the enhanced code is not valid.
+    /// `lines` may be empty: it is stored as one empty line, which is sent
+    /// as the code alone (and is what the parser gives for such a line).
     pub fn new(
         code: ReplyCode,
         enhanced: Option<EnhancedStatusCode>,
         lines: impl IntoIterator<Item = impl Into<Bytes>>,
     ) -> Result<Self, ParseError> {
-        todo!()
+        if enhanced.is_some_and(|e| !e.is_valid()) {
+            return Err(ParseError::new(ParseErrorKind::ReplyCode));
+        }
+        let mut v: Vec<Bytes> = Vec::new();
+        for line in lines {
+            let line = line.into();
+            if memchr::memchr3(0, b'\r', b'\n', &line).is_some() {
+                return Err(ParseError::new(ParseErrorKind::ControlCharacter));
+            }
+            v.push(line);
+        }
+        if v.is_empty() {
+            v.push(Bytes::new());
+        }
+        Ok(Self {
+            code,
+            enhanced,
+            lines: v,
+        })
     }
 
     /// The reply code.
@@ -103,8 +143,9 @@ impl Reply {
         self.code
     }
 
-    /// The enhanced status code, when the first line carried one (and, for
-    /// a multi-line reply, every line carried the same one).
+    /// The enhanced status code, when the first line carried one (RFC 2034
+    /// §4). Later lines that carry the same code lose it from their text;
+    /// lines without it, or with another one, are kept as they are.
     pub fn enhanced(&self) -> Option<EnhancedStatusCode> {
         self.enhanced
     }
@@ -116,19 +157,70 @@ impl Reply {
 
     /// All lines joined with `\n`, lossily decoded, for display.
     pub fn text(&self) -> String {
-        todo!()
+        let mut out = String::new();
+        for (i, line) in self.lines.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&String::from_utf8_lossy(line));
+        }
+        out
     }
 
     /// Appends the reply on the wire (`250-...` lines then `250 ...`), with
-    /// the enhanced code on every line when there is one.
+    /// the enhanced code on every line when there is one. Canonical form:
+    /// `code SP [esc SP] text`; a line with empty text is the code alone
+    /// (`250`, or `250-` for a continuation), or `250 2.0.0` with an
+    /// enhanced code.
     pub fn encode(&self, out: &mut BytesMut) {
-        todo!()
+        let code = self.code.0;
+        let digits = [
+            b'0' + (code / 100 % 10) as u8,
+            b'0' + (code / 10 % 10) as u8,
+            b'0' + (code % 10) as u8,
+        ];
+        let n = self.lines.len();
+        for (i, line) in self.lines.iter().enumerate() {
+            out.extend_from_slice(&digits);
+            let last = i + 1 == n;
+            match self.enhanced {
+                Some(esc) => {
+                    out.extend_from_slice(if last { b" " } else { b"-" });
+                    let _ = write!(out, "{esc}");
+                    if !line.is_empty() {
+                        out.extend_from_slice(b" ");
+                    }
+                }
+                None if line.is_empty() => {
+                    if !last {
+                        out.extend_from_slice(b"-");
+                    }
+                }
+                None => out.extend_from_slice(if last { b" " } else { b"-" }),
+            }
+            out.extend_from_slice(line);
+            out.extend_from_slice(b"\r\n");
+        }
     }
 }
 
 impl std::fmt::Display for Reply {
+    /// One line for logs: `code [esc] text`, the text lines joined with
+    /// `" / "`, lossily decoded, control characters shown as U+FFFD so a
+    /// peer cannot write terminal escapes into a log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        todo!()
+        write!(f, "{}", self.code)?;
+        if let Some(e) = self.enhanced {
+            write!(f, " {e}")?;
+        }
+        for (i, line) in self.lines.iter().enumerate() {
+            f.write_str(if i == 0 { " " } else { " / " })?;
+            for c in String::from_utf8_lossy(line).chars() {
+                let c = if c.is_control() { '\u{fffd}' } else { c };
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -143,6 +235,7 @@ pub struct ReplyParser {
     max_bytes: usize,
     // private state
     code: Option<ReplyCode>,
+    enhanced: Option<EnhancedStatusCode>,
     lines: Vec<Bytes>,
     bytes: usize,
 }
@@ -154,6 +247,7 @@ impl ReplyParser {
             max_lines,
             max_bytes,
             code: None,
+            enhanced: None,
             lines: Vec::new(),
             bytes: 0,
         }
@@ -161,12 +255,210 @@ impl ReplyParser {
 
     /// Feeds one line without its CRLF. Returns the reply once its last line
     /// arrived. An error leaves the parser reset.
+    ///
+    /// Accepted: `250-text`, `250 text`, `250` alone and `250-` with empty
+    /// text. Refused: a fourth character other than SP or `-`
+    /// (`ReplyCode`), a code outside 200..=599 (`ReplyCode`), a code that
+    /// differs from the earlier lines (`ReplyCodeMismatch`), NUL, CR or LF
+    /// (`ControlCharacter`), more than `max_lines` lines or `max_bytes`
+    /// bytes counted over the whole lines without CRLF (`ReplyTooLong`).
+    /// Text is otherwise kept raw, 8-bit included.
+    ///
+    /// The enhanced status code (RFC 2034 §4, RFC 3463 §2) is read from the
+    /// first line; later lines lose it only when they carry the same one.
     pub fn push_line(&mut self, line: Bytes) -> Result<Option<Reply>, ParseError> {
-        todo!()
+        let result = self.push(line);
+        if result.is_err() {
+            self.reset();
+        }
+        result
+    }
+
+    fn reset(&mut self) {
+        self.code = None;
+        self.enhanced = None;
+        self.lines.clear();
+        self.bytes = 0;
+    }
+
+    fn push(&mut self, mut line: Bytes) -> Result<Option<Reply>, ParseError> {
+        let (text, (code, last)) = reply_line(&line).map_err(|e| match e {
+            nom::Err::Failure(e) => e,
+            _ => ParseError::new(ParseErrorKind::ReplyCode),
+        })?;
+        if has_nul_cr_lf(text) {
+            return Err(ParseError::new(ParseErrorKind::ControlCharacter));
+        }
+        if self.code.is_some_and(|c| c != code) {
+            return Err(ParseError::new(ParseErrorKind::ReplyCodeMismatch));
+        }
+        self.bytes = self.bytes.saturating_add(line.len());
+        if self.lines.len() >= self.max_lines || self.bytes > self.max_bytes {
+            return Err(ParseError::new(ParseErrorKind::ReplyTooLong));
+        }
+        let mut start = line.len() - text.len();
+        if self.lines.is_empty() {
+            if let Ok((rest, esc)) = enhanced_status_code(text) {
+                self.enhanced = Some(esc);
+                start = line.len() - rest.len();
+            }
+        } else if let Some(first) = self.enhanced {
+            if let Ok((rest, esc)) = enhanced_status_code(text) {
+                if esc == first {
+                    start = line.len() - rest.len();
+                }
+            }
+        }
+        // In place: no reference-count traffic on the shared buffer.
+        line.advance(start);
+        if !last {
+            self.code = Some(code);
+            self.lines.push(line);
+            return Ok(None);
+        }
+        // One allocation of the exact size; the scratch vector is reused.
+        let lines = if self.lines.is_empty() {
+            vec![line]
+        } else {
+            let mut lines = Vec::with_capacity(self.lines.len() + 1);
+            lines.append(&mut self.lines);
+            lines.push(line);
+            lines
+        };
+        let reply = Reply {
+            code,
+            enhanced: self.enhanced.take(),
+            lines,
+        };
+        self.reset();
+        Ok(Some(reply))
     }
 
     /// Whether a multi-line reply is half-received.
     pub fn is_partial(&self) -> bool {
         self.code.is_some()
+    }
+}
+
+/// Whether `text` holds a NUL, CR or LF. Branch-free, so that the compiler
+/// vectorizes it: for the short lines of replies this is several times
+/// cheaper than a call to `memchr3`.
+fn has_nul_cr_lf(text: &[u8]) -> bool {
+    text.iter()
+        .fold(0u8, |found, &b| {
+            found | u8::from(b == 0) | u8::from(b == b'\r') | u8::from(b == b'\n')
+        })
+        != 0
+}
+
+/// The start of `reply-line = *( Reply-code "-" [ textstring ] CRLF )
+/// Reply-code [ SP textstring ] CRLF` (RFC 5321 §4.2): the code and whether
+/// this is the last line; the rest is the text.
+///
+/// `Reply-code = %x32-35 %x30-35 %x30-39`; the middle digit is taken as any
+/// digit and the range checked by [`ReplyCode::new`]. Hand-written (it runs
+/// once per received line), with the signature of a nom parser.
+fn reply_line(input: &[u8]) -> BResult<'_, (ReplyCode, bool)> {
+    let [a, b, c, rest @ ..] = input else {
+        return Err(failure(ParseErrorKind::ReplyCode));
+    };
+    if !(a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit()) {
+        return Err(failure(ParseErrorKind::ReplyCode));
+    }
+    let n = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+    let code = ReplyCode::new(n).map_err(nom::Err::Failure)?;
+    match rest {
+        [] => Ok((rest, (code, true))),
+        [b' ', text @ ..] => Ok((text, (code, true))),
+        [b'-', text @ ..] => Ok((text, (code, false))),
+        _ => Err(failure(ParseErrorKind::ReplyCode)),
+    }
+}
+
+/// `status-code = class "." subject "." detail`, `class = "2" / "4" /
+/// "5"`, `subject = 1*3digit`, `detail = 1*3digit` (RFC 3463 §2), at the
+/// start of the text and followed by SP (consumed) or the end of the line.
+fn enhanced_status_code(input: &[u8]) -> BResult<'_, EnhancedStatusCode> {
+    let (class, rest) = match input {
+        [c @ (b'2' | b'4' | b'5'), b'.', rest @ ..] => (c - b'0', rest),
+        _ => return Err(error(ParseErrorKind::Syntax)),
+    };
+    let (rest, subject) = one_to_three_digits(rest)?;
+    let [b'.', rest @ ..] = rest else {
+        return Err(error(ParseErrorKind::Syntax));
+    };
+    let (rest, detail) = one_to_three_digits(rest)?;
+    let rest = match rest {
+        [] => rest,
+        [b' ', rest @ ..] => rest,
+        _ => return Err(error(ParseErrorKind::Syntax)),
+    };
+    Ok((rest, EnhancedStatusCode::new(class, subject, detail)))
+}
+
+/// `1*3digit`.
+fn one_to_three_digits(input: &[u8]) -> BResult<'_, u16> {
+    let n = input
+        .iter()
+        .take(3)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if n == 0 {
+        return Err(error(ParseErrorKind::Syntax));
+    }
+    let value = input[..n]
+        .iter()
+        .fold(0u16, |v, d| v * 10 + u16::from(d - b'0'));
+    Ok((&input[n..], value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_line_splits_code_separator_and_text_rfc5321_4_2() {
+        let code = ReplyCode::new(250).unwrap();
+        assert_eq!(reply_line(b"250 ok").unwrap(), (&b"ok"[..], (code, true)));
+        assert_eq!(reply_line(b"250-ok").unwrap(), (&b"ok"[..], (code, false)));
+        assert_eq!(reply_line(b"250").unwrap(), (&b""[..], (code, true)));
+        assert_eq!(reply_line(b"250-").unwrap(), (&b""[..], (code, false)));
+        for bad in [
+            &b""[..],
+            b"25",
+            b"2a0 x",
+            b"250x",
+            b"099 x",
+            b"\xff\xff\xff",
+        ] {
+            assert!(reply_line(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn enhanced_status_code_rule_rfc3463_2() {
+        assert_eq!(
+            enhanced_status_code(b"5.7.1 no").unwrap(),
+            (&b"no"[..], EnhancedStatusCode::new(5, 7, 1))
+        );
+        assert_eq!(
+            enhanced_status_code(b"2.0.0").unwrap(),
+            (&b""[..], EnhancedStatusCode::new(2, 0, 0))
+        );
+        assert_eq!(
+            enhanced_status_code(b"4.999.999  x").unwrap(),
+            (&b" x"[..], EnhancedStatusCode::new(4, 999, 999))
+        );
+        for bad in [
+            &b"3.0.0"[..],
+            b"2.0",
+            b"2.0.",
+            b"2..0",
+            b"2.0.0.",
+            b"2.0000.0",
+            b"2.0.0x",
+        ] {
+            assert!(enhanced_status_code(bad).is_err(), "{bad:?}");
+        }
     }
 }

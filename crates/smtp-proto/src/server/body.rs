@@ -1,0 +1,255 @@
+//! Message content: DATA (RFC 5321 §4.5.2, dot-unstuffed, streamed) and
+//! BDAT chunks (RFC 3030, exact octet counts, streamed).
+
+use postwire_core::{CommandId, DotUnstuffer, UnstuffError, Unstuffed};
+
+use super::dispatch::Count;
+use super::replies::{self, Canned};
+use super::{
+    AbortReason, BadCommand, BareLineEndings, Event, Pending, PendingKind, Phase, Server,
+    ServerConfig,
+};
+
+/// Reading DATA content.
+#[derive(Debug)]
+pub(super) struct DataState {
+    unstuffer: DotUnstuffer,
+    /// Content octets so far.
+    received: u64,
+    /// Octets of the current content line (for the strict line limit).
+    line_len: usize,
+    /// Set once the content is being discarded.
+    failed: Option<AbortReason>,
+}
+
+impl DataState {
+    pub(super) fn new(config: &ServerConfig) -> Self {
+        let normalize = config.quirks.bare_line_endings == BareLineEndings::Normalize;
+        Self {
+            // Under Normalize a bare CR or LF becomes CRLF, but only a real
+            // CRLF.CRLF ends the data (SECURITY.md SM-S1).
+            unstuffer: DotUnstuffer::new().normalize_bare_line_endings(normalize),
+            received: 0,
+            line_len: 0,
+            failed: None,
+        }
+    }
+
+    pub(super) fn failed(&self) -> Option<AbortReason> {
+        self.failed
+    }
+
+    /// Checks a piece of content against the strict line limit (counting
+    /// the CRLF, after unstuffing).
+    fn line_too_long(&mut self, content: &[u8], limit: Option<usize>) -> bool {
+        let Some(limit) = limit else {
+            return false;
+        };
+        let mut too_long = false;
+        let mut start = 0;
+        for lf in memchr::memchr_iter(b'\n', content) {
+            self.line_len += lf + 1 - start;
+            too_long |= self.line_len > limit;
+            self.line_len = 0;
+            start = lf + 1;
+        }
+        self.line_len += content.len() - start;
+        // An unfinished line that leaves no room for its CRLF is already
+        // too long.
+        too_long || self.line_len + 2 > limit
+    }
+}
+
+/// Reading one BDAT chunk.
+#[derive(Debug)]
+pub(super) struct BdatState {
+    id: CommandId,
+    size: u64,
+    remaining: u64,
+    last: bool,
+    /// The chunk is consumed and dropped, then refused with this.
+    refusal: Option<(BadCommand, Canned, Count)>,
+}
+
+impl BdatState {
+    /// Whether this chunk's octets go to the application.
+    pub(super) fn delivering(&self) -> bool {
+        self.refusal.is_none()
+    }
+}
+
+impl Server {
+    /// Unstuffs buffered DATA content. `false` when more input is needed.
+    pub(super) fn step_data(&mut self) -> bool {
+        let max_size = self.config.limits.max_message_size;
+        let max_line = self.config.limits.max_data_line;
+        let Phase::Data(state) = &mut self.phase else {
+            return false;
+        };
+        match state.unstuffer.feed(self.framer.buffer_mut()) {
+            Ok(Unstuffed::NeedMore) => false,
+            Ok(Unstuffed::Data(content)) => {
+                state.received = state.received.saturating_add(content.len() as u64);
+                if state.failed.is_none() {
+                    let reason = if state.received > max_size {
+                        Some(AbortReason::TooBig)
+                    } else if state.line_too_long(&content, max_line) {
+                        Some(AbortReason::LineTooLong)
+                    } else {
+                        None
+                    };
+                    state.failed = reason;
+                    match reason {
+                        Some(reason) => self.events.push_back(Event::DataAborted { reason }),
+                        None => self.events.push_back(Event::DataChunk(content)),
+                    }
+                }
+                true
+            }
+            Ok(Unstuffed::End) => {
+                let failed = state.failed;
+                match failed {
+                    None => {
+                        let recipients = self.txn.as_ref().map_or(0, |t| t.recipients);
+                        let id = self.ids.next_id();
+                        self.events.push_back(Event::DataEnd { id, recipients });
+                        self.phase = Phase::Awaiting(Pending {
+                            id,
+                            kind: PendingKind::DataEnd { recipients },
+                        });
+                    }
+                    Some(reason) => {
+                        self.phase = Phase::Command;
+                        self.txn = None;
+                        let canned = if reason == AbortReason::TooBig {
+                            replies::TOO_BIG
+                        } else {
+                            replies::DATA_LINE_TOO_LONG
+                        };
+                        self.write(canned);
+                        self.flush();
+                    }
+                }
+                true
+            }
+            Err(error) => {
+                // The rest of the stream cannot be framed safely: refuse and
+                // close (SECURITY.md SM-S2, Postfix smtpd_forbid_bare_newline).
+                let bare = match error {
+                    UnstuffError::BareLineEnding(bare) => Some(bare),
+                    UnstuffError::LineTooLong { .. } => None,
+                };
+                if state.failed.is_none() {
+                    let reason = bare.map_or(AbortReason::LineTooLong, AbortReason::BareLineEnding);
+                    self.events.push_back(Event::DataAborted { reason });
+                }
+                self.txn = None;
+                self.write(replies::BARE_IN_DATA);
+                self.fail(super::Error::BareLineEnding);
+                false
+            }
+        }
+    }
+
+    /// Handles `BDAT size [LAST]` (RFC 3030 §2).
+    pub(super) fn start_bdat(&mut self, size: u64, last: bool) {
+        let limits = &self.config.limits;
+        let refusal = if !self.config.extensions.chunking {
+            // The octets are consumed anyway, so they never run as commands.
+            Some((
+                BadCommand::NotEnabled("CHUNKING"),
+                replies::NOT_IMPLEMENTED,
+                Count::Yes,
+            ))
+        } else {
+            match &mut self.txn {
+                None => Some((
+                    BadCommand::BadSequence("BDAT"),
+                    replies::NEED_MAIL,
+                    Count::No,
+                )),
+                Some(txn) if txn.recipients == 0 => Some((
+                    BadCommand::NoValidRecipients,
+                    replies::NO_RECIPIENTS,
+                    Count::No,
+                )),
+                Some(txn) => {
+                    let total = txn.bdat.unwrap_or(0).saturating_add(size);
+                    if total > limits.max_message_size {
+                        Some((BadCommand::MessageTooBig, replies::TOO_BIG, Count::No))
+                    } else {
+                        txn.bdat = Some(total);
+                        None
+                    }
+                }
+            }
+        };
+        if let Some((error, _, _)) = refusal {
+            // RFC 3030 §2: after a refused chunk the transaction failed;
+            // later chunks meet 503. (BDAT without CHUNKING is merely an
+            // unknown command and leaves the transaction alone.)
+            let failed = if self.config.extensions.chunking {
+                self.txn.take()
+            } else {
+                None
+            };
+            if failed.is_some_and(|t| t.bdat.is_some()) {
+                self.events.push_back(Event::DataAborted {
+                    reason: AbortReason::ChunkRefused,
+                });
+            }
+            self.events.push_back(Event::BadCommand { error });
+        }
+        let id = self.ids.next_id();
+        self.phase = Phase::Bdat(BdatState {
+            id,
+            size,
+            remaining: size,
+            last,
+            refusal,
+        });
+    }
+
+    /// Passes on buffered chunk octets. `false` when more input is needed.
+    pub(super) fn step_bdat(&mut self) -> bool {
+        let Phase::Bdat(state) = &mut self.phase else {
+            return false;
+        };
+        if state.remaining > 0 {
+            if self.framer.is_empty() {
+                return false;
+            }
+            let n = usize::try_from(state.remaining)
+                .unwrap_or(usize::MAX)
+                .min(self.framer.buffered().len());
+            let octets = self.framer.take(n);
+            state.remaining -= n as u64;
+            if state.refusal.is_none() {
+                self.events.push_back(Event::DataChunk(octets));
+            }
+            return true;
+        }
+        let (id, size, last, refusal) = (state.id, state.size, state.last, state.refusal);
+        self.phase = Phase::Command;
+        if let Some((_, canned, count)) = refusal {
+            self.write_refusal(canned, count);
+        } else if last {
+            let recipients = self.txn.as_ref().map_or(0, |t| t.recipients);
+            self.events.push_back(Event::DataEnd { id, recipients });
+            self.phase = Phase::Awaiting(Pending {
+                id,
+                kind: PendingKind::DataEnd { recipients },
+            });
+        } else {
+            let esc = self.config.extensions.enhanced_status_codes;
+            let enhanced = if esc { Some((2, 0, 0)) } else { None };
+            replies::write_lines(
+                &mut self.out,
+                250,
+                enhanced,
+                &[format!("{size} octets received")],
+            );
+        }
+        true
+    }
+}

@@ -1,0 +1,551 @@
+//! Command lines: framing policy, parsing, sequence and parameter checks
+//! (RFC 5321 §4.1.4, RFC 1869), and the AUTH exchange (RFC 4954 §4).
+
+use base64::Engine as _;
+use postwire_core::{BareLineEnding, Line, LineEnding};
+use postwire_sasl::Mechanism;
+
+use super::auth::{Exchange, Step};
+use super::replies::{self, Canned};
+use super::{BadCommand, BareLineEndings, Event, HeloKind, Pending, PendingKind, Phase, Server};
+use crate::{
+    AuthResponse, Command, ForwardPath, MailParameters, ParseError, ParseErrorKind, RcptParameters,
+    ReversePath,
+};
+
+/// An AUTH exchange waiting for the client's next response line.
+#[derive(Debug)]
+pub(super) struct AuthState {
+    id: postwire_core::CommandId,
+    exchange: Exchange,
+}
+
+/// Whether a refusal counts towards the bad-command limit. Refusals that
+/// well-behaved pipelining clients meet in normal operation do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Count {
+    Yes,
+    No,
+}
+
+impl Server {
+    /// Frames and handles one command line. `false` when more input is
+    /// needed.
+    pub(super) fn step_command(&mut self) -> bool {
+        // An over-long line is reported while it is still at the front of
+        // the buffer, so its verb tells which reply fits.
+        let auth = is_auth_line(self.framer.buffered());
+        match self.framer.next_line() {
+            Ok(Some(line)) => {
+                self.on_command_line(line);
+                true
+            }
+            Ok(None) => false,
+            Err(_) => {
+                let canned = if auth {
+                    replies::AUTH_LINE_TOO_LONG
+                } else {
+                    replies::LINE_TOO_LONG
+                };
+                self.refuse(BadCommand::LineTooLong, canned, Count::Yes);
+                true
+            }
+        }
+    }
+
+    /// Answers a command the machine refuses itself, reports it, and closes
+    /// after too many.
+    pub(super) fn refuse(&mut self, error: BadCommand, canned: Canned, count: Count) {
+        self.events.push_back(Event::BadCommand { error });
+        self.write_refusal(canned, count);
+    }
+
+    /// The reply half of [`refuse`](Self::refuse), for a refused BDAT whose
+    /// event went out when the command arrived.
+    pub(super) fn write_refusal(&mut self, canned: Canned, count: Count) {
+        self.write(canned);
+        if count == Count::Yes {
+            self.bad_commands = self.bad_commands.saturating_add(1);
+            if self.bad_commands >= self.config.limits.max_bad_commands {
+                let esc = self.config.extensions.enhanced_status_codes;
+                let host = self.config.hostname.as_str().to_owned();
+                replies::write_canned(&mut self.out, replies::TOO_MANY_ERRORS, esc, Some(&host));
+                self.fail(super::Error::TooManyBadCommands);
+            }
+        }
+    }
+
+    /// Which bare line ending, if any, a command line carries.
+    fn bare_line_ending(line: &Line) -> Option<BareLineEnding> {
+        if memchr::memchr(b'\r', &line.content).is_some() {
+            Some(BareLineEnding::Cr)
+        } else if line.ending == LineEnding::Lf {
+            Some(BareLineEnding::Lf)
+        } else {
+            None
+        }
+    }
+
+    fn on_command_line(&mut self, line: Line) {
+        if let Some(bare) = Self::bare_line_ending(&line) {
+            // A bare CR inside a line is refused under either policy: it
+            // cannot be part of a valid command (SECURITY.md SM-S4).
+            let normalize = self.config.quirks.bare_line_endings == BareLineEndings::Normalize;
+            if !(normalize && bare == BareLineEnding::Lf) {
+                self.refuse(
+                    BadCommand::BareLineEnding(bare),
+                    replies::BARE_LINE_ENDING,
+                    Count::Yes,
+                );
+                return;
+            }
+        }
+        let content = &line.content[..];
+        let is_auth = is_auth_line(content);
+        let limit = if is_auth {
+            self.config.limits.auth_line
+        } else {
+            self.config.limits.command_line
+        };
+        if content.len() + 2 > limit {
+            let canned = if is_auth {
+                replies::AUTH_LINE_TOO_LONG
+            } else {
+                replies::LINE_TOO_LONG
+            };
+            self.refuse(BadCommand::LineTooLong, canned, Count::Yes);
+            return;
+        }
+        match Command::parse(content) {
+            Ok(command) => self.dispatch(command),
+            Err(error) => self.refuse(
+                BadCommand::Syntax(error),
+                parse_error_reply(error),
+                Count::Yes,
+            ),
+        }
+    }
+
+    /// Emits the event for a command and waits for the answer.
+    fn ask(&mut self, kind: PendingKind, event: impl FnOnce(postwire_core::CommandId) -> Event) {
+        let id = self.ids.next_id();
+        self.events.push_back(event(id));
+        self.phase = Phase::Awaiting(Pending { id, kind });
+    }
+
+    fn dispatch(&mut self, command: Command) {
+        match command {
+            Command::Helo(client) => self.on_helo(HeloKind::Helo, client),
+            Command::Ehlo(client) => self.on_helo(HeloKind::Ehlo, client),
+            Command::Lhlo(client) => self.on_helo(HeloKind::Lhlo, client),
+            Command::Mail { from, params } => self.on_mail(from, params),
+            Command::Rcpt { to, params } => self.on_rcpt(to, params),
+            Command::Data => self.on_data(),
+            Command::Bdat { size, last } => self.start_bdat(size, last),
+            Command::Rset => {
+                self.reset_transaction();
+                self.ask(PendingKind::Rset, |id| Event::Rset { id });
+            }
+            Command::Vrfy(argument) => {
+                self.ask(PendingKind::Vrfy, |id| Event::Vrfy { id, argument })
+            }
+            Command::Expn(argument) => {
+                self.ask(PendingKind::Expn, |id| Event::Expn { id, argument })
+            }
+            Command::Help(topic) => self.ask(PendingKind::Help, |id| Event::Help { id, topic }),
+            Command::Noop(_) => self.ask(PendingKind::Noop, |id| Event::Noop { id }),
+            Command::Quit => self.ask(PendingKind::Quit, |id| Event::Quit { id }),
+            Command::StartTls => self.on_starttls(),
+            Command::Auth {
+                mechanism,
+                initial_response,
+            } => self.on_auth(
+                mechanism.as_str(),
+                initial_response.as_ref().map(|r| r.expose().as_slice()),
+            ),
+            // A command this machine does not know yet.
+            #[allow(unreachable_patterns)]
+            _ => self.refuse(
+                BadCommand::Syntax(ParseError::new(ParseErrorKind::UnknownCommand)),
+                replies::UNRECOGNIZED,
+                Count::Yes,
+            ),
+        }
+    }
+
+    /// Drops the transaction (RSET, EHLO; RFC 5321 §4.1.1.5, §4.1.4).
+    pub(super) fn reset_transaction(&mut self) {
+        if let Some(txn) = self.txn.take() {
+            if txn.bdat.is_some() {
+                self.events.push_back(Event::DataAborted {
+                    reason: super::AbortReason::Reset,
+                });
+            }
+        }
+    }
+
+    fn on_helo(&mut self, kind: HeloKind, client: crate::ClientId) {
+        // RFC 2033 §4.1: LMTP has LHLO only; SMTP has no LHLO.
+        if self.config.lmtp != (kind == HeloKind::Lhlo) {
+            self.refuse(
+                BadCommand::Syntax(ParseError::new(ParseErrorKind::UnknownCommand)),
+                replies::UNRECOGNIZED,
+                Count::Yes,
+            );
+            return;
+        }
+        self.reset_transaction();
+        self.ask(PendingKind::Helo(kind), |id| Event::Helo {
+            id,
+            kind,
+            client,
+        });
+    }
+
+    fn send_helo_first(&self) -> Canned {
+        if self.config.lmtp {
+            replies::SEND_LHLO
+        } else {
+            replies::SEND_HELO
+        }
+    }
+
+    fn on_mail(&mut self, from: ReversePath, params: MailParameters) {
+        let Some(greeted) = self.greeted else {
+            let canned = self.send_helo_first();
+            self.refuse(BadCommand::BadSequence("MAIL"), canned, Count::Yes);
+            return;
+        };
+        if self.txn.is_some() {
+            self.refuse(
+                BadCommand::BadSequence("MAIL"),
+                replies::NESTED_MAIL,
+                Count::Yes,
+            );
+            return;
+        }
+        if let Some((error, canned, count)) = self.check_mail_params(greeted, &params) {
+            self.refuse(error, canned, count);
+            return;
+        }
+        let utf8 = match &from {
+            ReversePath::Null => false,
+            ReversePath::Mailbox(mailbox) => !mailbox.is_ascii(),
+        };
+        if utf8 && !params.smtputf8 {
+            self.refuse(
+                BadCommand::Utf8AddressWithoutSmtpUtf8,
+                replies::UTF8_ADDRESS,
+                Count::Yes,
+            );
+            return;
+        }
+        let kind = PendingKind::Mail {
+            smtputf8: params.smtputf8,
+            body: params.body,
+        };
+        self.ask(kind, |id| Event::Mail { id, from, params });
+    }
+
+    /// RFC 1869 §6, RFC 5321 §4.1.1.11: parameters of extensions not
+    /// offered are `555 5.5.4`.
+    fn check_mail_params(
+        &self,
+        greeted: HeloKind,
+        params: &MailParameters,
+    ) -> Option<(BadCommand, Canned, Count)> {
+        let ext = &self.config.extensions;
+        let not_enabled =
+            |name| Some((BadCommand::NotEnabled(name), replies::PARAMETER, Count::Yes));
+        if greeted == HeloKind::Helo && *params != MailParameters::default() {
+            return not_enabled("ESMTP parameters after HELO");
+        }
+        if params
+            .size
+            .is_some_and(|size| size > self.config.limits.max_message_size)
+        {
+            return Some((BadCommand::MessageTooBig, replies::TOO_BIG, Count::No));
+        }
+        match params.body {
+            Some(crate::Body::EightBitMime) if !ext.eight_bit_mime => {
+                return not_enabled("8BITMIME");
+            }
+            Some(crate::Body::BinaryMime) if !(ext.binary_mime && ext.chunking) => {
+                return not_enabled("BINARYMIME");
+            }
+            _ => {}
+        }
+        if params.smtputf8 && !ext.smtputf8 {
+            return not_enabled("SMTPUTF8");
+        }
+        if (params.ret.is_some() || params.envid.is_some()) && !ext.dsn {
+            return not_enabled("DSN");
+        }
+        if params.auth.is_some() && self.mechanisms().next().is_none() {
+            return not_enabled("AUTH");
+        }
+        if params.requiretls && !(ext.requiretls && self.tls) {
+            return not_enabled("REQUIRETLS");
+        }
+        if params.by.is_some() {
+            return not_enabled("DELIVERBY");
+        }
+        if params.mt_priority.is_some() {
+            return not_enabled("MT-PRIORITY");
+        }
+        if !params.other.is_empty() {
+            return not_enabled("unknown parameter");
+        }
+        None
+    }
+
+    fn on_rcpt(&mut self, to: ForwardPath, params: RcptParameters) {
+        let Some(txn) = &self.txn else {
+            self.refuse(
+                BadCommand::BadSequence("RCPT"),
+                replies::NEED_MAIL,
+                Count::Yes,
+            );
+            return;
+        };
+        if txn.recipients >= self.config.limits.max_recipients {
+            self.refuse(
+                BadCommand::TooManyRecipients,
+                replies::TOO_MANY_RECIPIENTS,
+                Count::No,
+            );
+            return;
+        }
+        let utf8 = match &to {
+            ForwardPath::Postmaster => false,
+            ForwardPath::Mailbox(mailbox) => !mailbox.is_ascii(),
+        };
+        if utf8 && !txn.smtputf8 {
+            self.refuse(
+                BadCommand::Utf8AddressWithoutSmtpUtf8,
+                replies::UTF8_ADDRESS,
+                Count::Yes,
+            );
+            return;
+        }
+        if (params.notify.is_some() || params.orcpt.is_some()) && !self.config.extensions.dsn {
+            self.refuse(
+                BadCommand::NotEnabled("DSN"),
+                replies::PARAMETER,
+                Count::Yes,
+            );
+            return;
+        }
+        if !params.other.is_empty() {
+            self.refuse(
+                BadCommand::NotEnabled("unknown parameter"),
+                replies::PARAMETER,
+                Count::Yes,
+            );
+            return;
+        }
+        self.ask(PendingKind::Rcpt, |id| Event::Rcpt { id, to, params });
+    }
+
+    fn on_data(&mut self) {
+        let Some(txn) = &self.txn else {
+            self.refuse(
+                BadCommand::BadSequence("DATA"),
+                replies::NEED_MAIL,
+                Count::Yes,
+            );
+            return;
+        };
+        if txn.bdat.is_some() {
+            self.refuse(
+                BadCommand::BadSequence("DATA"),
+                replies::DATA_AFTER_BDAT,
+                Count::Yes,
+            );
+        } else if txn.body == Some(crate::Body::BinaryMime) {
+            self.refuse(
+                BadCommand::BinaryMimeNeedsBdat,
+                replies::BINARY_NEEDS_BDAT,
+                Count::Yes,
+            );
+        } else if txn.recipients == 0 {
+            self.refuse(
+                BadCommand::NoValidRecipients,
+                replies::NO_RECIPIENTS,
+                Count::No,
+            );
+        } else {
+            self.ask(PendingKind::Data, |id| Event::DataStart { id });
+        }
+    }
+
+    fn on_starttls(&mut self) {
+        let refusal = if !self.config.extensions.starttls {
+            Some((BadCommand::NotEnabled("STARTTLS"), replies::NOT_IMPLEMENTED))
+        } else if self.tls {
+            Some((BadCommand::BadSequence("STARTTLS"), replies::TLS_ACTIVE))
+        } else if self.txn.is_some() {
+            Some((
+                BadCommand::BadSequence("STARTTLS"),
+                replies::TLS_IN_TRANSACTION,
+            ))
+        } else if self.authenticated {
+            Some((BadCommand::BadSequence("STARTTLS"), replies::TLS_AFTER_AUTH))
+        } else {
+            None
+        };
+        match refusal {
+            Some((error, canned)) => self.refuse(error, canned, Count::Yes),
+            None => self.ask(PendingKind::StartTls, |id| Event::StartTls { id }),
+        }
+    }
+
+    fn on_auth(&mut self, name: &str, initial: Option<&[u8]>) {
+        let mechanism = Mechanism::from_name(name)
+            .ok()
+            .filter(|m| self.mechanisms().any(|offered| offered == m));
+        let refusal = if self.mechanisms().next().is_none() {
+            Some((BadCommand::NotEnabled("AUTH"), replies::NOT_IMPLEMENTED))
+        } else if !self.tls && !self.config.allow_plaintext_auth {
+            Some((BadCommand::EncryptionRequired, replies::AUTH_NEEDS_TLS))
+        } else if !matches!(self.greeted, Some(HeloKind::Ehlo | HeloKind::Lhlo)) {
+            Some((BadCommand::BadSequence("AUTH"), replies::AUTH_NEEDS_EHLO))
+        } else if self.authenticated {
+            Some((BadCommand::BadSequence("AUTH"), replies::AUTH_TWICE))
+        } else if self.txn.is_some() {
+            Some((
+                BadCommand::BadSequence("AUTH"),
+                replies::AUTH_IN_TRANSACTION,
+            ))
+        } else if mechanism.is_none() {
+            Some((
+                BadCommand::UnknownMechanism,
+                replies::AUTH_UNKNOWN_MECHANISM,
+            ))
+        } else {
+            None
+        };
+        if let Some((error, canned)) = refusal {
+            self.refuse(error, canned, Count::Yes);
+            return;
+        }
+        let Some((exchange, step)) = mechanism.and_then(|m| Exchange::start(m, initial)) else {
+            self.refuse(
+                BadCommand::UnknownMechanism,
+                replies::AUTH_UNKNOWN_MECHANISM,
+                Count::Yes,
+            );
+            return;
+        };
+        let id = self.ids.next_id();
+        self.auth_step(AuthState { id, exchange }, step);
+    }
+
+    /// Acts on one step of the SASL mechanism.
+    fn auth_step(&mut self, state: AuthState, step: Step) {
+        match step {
+            Step::Challenge(challenge) => {
+                let encoded = base64::engine::general_purpose::STANDARD.encode(challenge);
+                replies::write_lines(&mut self.out, 334, None, &[encoded]);
+                self.flush();
+                self.phase = Phase::Auth(state);
+            }
+            Step::Done(mechanism, authentication) => {
+                self.events.push_back(Event::Auth {
+                    id: state.id,
+                    mechanism,
+                    authentication,
+                });
+                self.phase = Phase::Awaiting(Pending {
+                    id: state.id,
+                    kind: PendingKind::Auth,
+                });
+            }
+            Step::Failed => {
+                self.write(replies::AUTH_FAILED);
+                self.flush();
+                self.phase = Phase::Command;
+            }
+        }
+    }
+
+    /// Reads one SASL response line (RFC 4954 §4). `false` when more input
+    /// is needed.
+    pub(super) fn step_auth(&mut self) -> bool {
+        let line = match self.framer.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) => return false,
+            Err(_) => {
+                self.phase = Phase::Command;
+                self.refuse(
+                    BadCommand::LineTooLong,
+                    replies::AUTH_LINE_TOO_LONG,
+                    Count::Yes,
+                );
+                self.flush();
+                return true;
+            }
+        };
+        let Phase::Auth(mut state) = std::mem::replace(&mut self.phase, Phase::Command) else {
+            return true;
+        };
+        if let Some(bare) = Self::bare_line_ending(&line) {
+            if !(self.config.quirks.bare_line_endings == BareLineEndings::Normalize
+                && bare == BareLineEnding::Lf)
+            {
+                self.refuse(
+                    BadCommand::BareLineEnding(bare),
+                    replies::BARE_LINE_ENDING,
+                    Count::Yes,
+                );
+                self.flush();
+                return true;
+            }
+        }
+        if line.content.len() + 2 > self.config.limits.auth_line {
+            self.refuse(
+                BadCommand::LineTooLong,
+                replies::AUTH_LINE_TOO_LONG,
+                Count::Yes,
+            );
+            self.flush();
+            return true;
+        }
+        match AuthResponse::parse(&line.content) {
+            Ok(AuthResponse::Cancel) => {
+                self.write(replies::AUTH_CANCELLED);
+                self.flush();
+            }
+            Ok(AuthResponse::Data(data)) => {
+                let step = state.exchange.step(data.expose());
+                self.auth_step(state, step);
+            }
+            Err(error) => {
+                self.events.push_back(Event::BadCommand {
+                    error: BadCommand::Syntax(error),
+                });
+                self.write(replies::AUTH_BASE64);
+                self.flush();
+            }
+        }
+        true
+    }
+}
+
+/// Whether a line is an AUTH command, whose limit is RFC 4954's 12288
+/// octets rather than 512.
+fn is_auth_line(line: &[u8]) -> bool {
+    line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"AUTH ")
+}
+
+/// The reply to a line that did not parse (RFC 5321 §4.2.4, §4.5.3.1.10).
+fn parse_error_reply(error: ParseError) -> Canned {
+    match error.kind {
+        ParseErrorKind::UnknownCommand => replies::UNRECOGNIZED,
+        ParseErrorKind::Path => replies::BAD_ADDRESS,
+        ParseErrorKind::PathTooLong => replies::PATH_TOO_LONG,
+        ParseErrorKind::Parameter => replies::PARAMETER,
+        ParseErrorKind::Xtext => replies::BAD_VALUE,
+        _ => replies::SYNTAX,
+    }
+}
