@@ -764,7 +764,10 @@ impl Client {
         self.auth = None;
         self.awaiting_tls = None;
         self.framer.clear();
-        self.transmits.push_back(Transmit::Close);
+        if !self.closed {
+            // A session closed earlier already asked for its one Close.
+            self.transmits.push_back(Transmit::Close);
+        }
         error
     }
 
