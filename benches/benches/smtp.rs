@@ -52,7 +52,9 @@ fn commands(c: &mut Criterion) {
             black_box(parsed)
         })
     });
-    group.bench_function("memchr-ceiling", |b| b.iter(|| black_box(memchr_lines(&input))));
+    group.bench_function("memchr-ceiling", |b| {
+        b.iter(|| black_box(memchr_lines(&input)))
+    });
     group.finish();
 }
 
@@ -99,7 +101,9 @@ fn replies(c: &mut Criterion) {
             black_box(parsed)
         })
     });
-    group.bench_function("memchr-ceiling", |b| b.iter(|| black_box(memchr_lines(&input))));
+    group.bench_function("memchr-ceiling", |b| {
+        b.iter(|| black_box(memchr_lines(&input)))
+    });
     group.finish();
 }
 
@@ -141,7 +145,9 @@ fn data(c: &mut Criterion) {
             black_box(out.len())
         })
     });
-    group.bench_function("memchr-ceiling", |b| b.iter(|| black_box(memchr_lines(&input))));
+    group.bench_function("memchr-ceiling", |b| {
+        b.iter(|| black_box(memchr_lines(&input)))
+    });
     group.finish();
 }
 

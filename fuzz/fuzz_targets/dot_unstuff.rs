@@ -38,7 +38,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let normalize = control & 1 == 1;
     let chunk = usize::from(control >> 1) + 1;
-    assert_eq!(unstuff(input, chunk, normalize), unstuff(input, input.len().max(1), normalize));
+    assert_eq!(
+        unstuff(input, chunk, normalize),
+        unstuff(input, input.len().max(1), normalize)
+    );
 
     let wire = DotStuffer::stuff_all(input);
     let (content, ended, rest) = unstuff(&wire, chunk, false).expect("stuffed output is clean");

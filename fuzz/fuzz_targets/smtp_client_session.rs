@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use libfuzzer_sys::fuzz_target;
 use postwire_core::{Protocol, Secret, TlsInfo, TlsVersion, Transmit};
 use postwire_sasl::client::Credentials;
-use postwire_smtp_proto::client::{BodyInfo, Client, ClientConfig, Envelope, Event, StartTlsPolicy};
+use postwire_smtp_proto::client::{
+    BodyInfo, Client, ClientConfig, Envelope, Event, StartTlsPolicy,
+};
 use postwire_smtp_proto::{Domain, ForwardPath, Host, Mailbox, ReversePath};
 
 fuzz_target!(|data: &[u8]| {
@@ -68,15 +70,21 @@ fuzz_target!(|data: &[u8]| {
                         let envelope = Envelope::new(ReversePath::Mailbox(
                             Mailbox::parse("a@client.example").expect("valid"),
                         ))
-                        .to(ForwardPath::Mailbox(Mailbox::parse("b@mx.example").expect("valid")))
+                        .to(ForwardPath::Mailbox(
+                            Mailbox::parse("b@mx.example").expect("valid"),
+                        ))
                         .to(ForwardPath::Postmaster);
-                        client.send_mail(now, envelope, BodyInfo::from_content(body)).map(drop)
+                        client
+                            .send_mail(now, envelope, BodyInfo::from_content(body))
+                            .map(drop)
                     }
                 }
                 Event::ReadyForBody { .. } => client
                     .send_body(now, body)
                     .and_then(|()| client.finish_body(now)),
-                Event::MessageAccepted { .. } | Event::LmtpDelivery { .. } => client.quit(now).map(drop),
+                Event::MessageAccepted { .. } | Event::LmtpDelivery { .. } => {
+                    client.quit(now).map(drop)
+                }
                 _ => Ok(()),
             };
         }

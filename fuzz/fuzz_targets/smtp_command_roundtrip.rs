@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(response) = AuthResponse::parse(&line.content) {
             let mut wire = BytesMut::new();
             response.encode(&mut wire);
-            assert_eq!(AuthResponse::parse(&wire[..wire.len() - 2]).as_ref(), Ok(&response));
+            assert_eq!(
+                AuthResponse::parse(&wire[..wire.len() - 2]).as_ref(),
+                Ok(&response)
+            );
         }
     }
 });

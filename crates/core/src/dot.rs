@@ -160,7 +160,9 @@ impl DotUnstuffer {
                     // A lone dot ended by a bare CR or LF: not a terminator,
                     // and not stuffing either; the scan below applies the
                     // bare line ending policy and the dot stays content.
-                    Some([b'.', b'\n', ..]) | Some([b'.', b'\r', _]) => self.line_start = LineStart::No,
+                    Some([b'.', b'\n', ..]) | Some([b'.', b'\r', _]) => {
+                        self.line_start = LineStart::No
+                    }
                     Some([b'.', ..]) => {
                         // A stuffed dot: hand out what precedes it, then drop it.
                         if pos > 0 {
@@ -359,7 +361,11 @@ mod tests {
 
     /// Feeds `input` in the given chunks; returns the content, whether the
     /// end was seen, what followed the end, or the error.
-    fn unstuff_chunks(input: &[u8], splits: &[usize], normalize: bool) -> Result<(Vec<u8>, bool, Vec<u8>), UnstuffError> {
+    fn unstuff_chunks(
+        input: &[u8],
+        splits: &[usize],
+        normalize: bool,
+    ) -> Result<(Vec<u8>, bool, Vec<u8>), UnstuffError> {
         let mut u = DotUnstuffer::new().normalize_bare_line_endings(normalize);
         let mut buf = BytesMut::new();
         let mut out = Vec::new();
@@ -399,7 +405,10 @@ mod tests {
 
     #[test]
     fn empty_body_ends_at_once() {
-        assert_eq!(unstuff(b".\r\nNOOP").unwrap(), (vec![], true, b"NOOP".to_vec()));
+        assert_eq!(
+            unstuff(b".\r\nNOOP").unwrap(),
+            (vec![], true, b"NOOP".to_vec())
+        );
     }
 
     #[test]
@@ -454,7 +463,10 @@ mod tests {
     fn strict_line_limit() {
         let mut u = DotUnstuffer::new().max_line(Some(6));
         let mut buf = BytesMut::from(&b"abcd\r\nabcde\r\n"[..]);
-        assert!(matches!(u.feed(&mut buf), Err(UnstuffError::LineTooLong { limit: 6 })));
+        assert!(matches!(
+            u.feed(&mut buf),
+            Err(UnstuffError::LineTooLong { limit: 6 })
+        ));
     }
 
     #[test]
@@ -480,7 +492,14 @@ mod tests {
 
     fn body_bytes() -> impl Strategy<Value = Vec<u8>> {
         proptest::collection::vec(
-            prop_oneof![Just(b'.'), Just(b'\r'), Just(b'\n'), Just(b'a'), Just(0u8), any::<u8>()],
+            prop_oneof![
+                Just(b'.'),
+                Just(b'\r'),
+                Just(b'\n'),
+                Just(b'a'),
+                Just(0u8),
+                any::<u8>()
+            ],
             0..300,
         )
     }

@@ -203,7 +203,11 @@ mod tests {
         }
     }
 
-    fn frame_in_chunks(input: &[u8], splits: &[usize], max: usize) -> Vec<Result<(Vec<u8>, LineEnding), LineTooLong>> {
+    fn frame_in_chunks(
+        input: &[u8],
+        splits: &[usize],
+        max: usize,
+    ) -> Vec<Result<(Vec<u8>, LineEnding), LineTooLong>> {
         let mut framer = LineFramer::new(max);
         let mut out = Vec::new();
         let mut start = 0;
@@ -240,7 +244,10 @@ mod tests {
         f.push(b"abcd\r\nok\r\n");
         assert_eq!(
             lines(&mut f),
-            vec![Err(LineTooLong { limit: 5 }), Ok((b"ok".to_vec(), LineEnding::CrLf))]
+            vec![
+                Err(LineTooLong { limit: 5 }),
+                Ok((b"ok".to_vec(), LineEnding::CrLf))
+            ]
         );
     }
 
@@ -255,7 +262,10 @@ mod tests {
         }
         assert_eq!(errors, 1);
         f.push(b"tail\r\nNOOP\r\n");
-        assert_eq!(lines(&mut f), vec![Ok((b"NOOP".to_vec(), LineEnding::CrLf))]);
+        assert_eq!(
+            lines(&mut f),
+            vec![Ok((b"NOOP".to_vec(), LineEnding::CrLf))]
+        );
     }
 
     #[test]
@@ -263,7 +273,10 @@ mod tests {
         let mut f = LineFramer::new(100);
         f.push(b"12345LINE\r\n");
         assert_eq!(&f.take(5)[..], b"12345");
-        assert_eq!(lines(&mut f), vec![Ok((b"LINE".to_vec(), LineEnding::CrLf))]);
+        assert_eq!(
+            lines(&mut f),
+            vec![Ok((b"LINE".to_vec(), LineEnding::CrLf))]
+        );
     }
 
     proptest! {

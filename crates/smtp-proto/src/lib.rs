@@ -83,8 +83,6 @@
 //! unless configured; `Debug` of anything carrying AUTH data prints no
 //! secret.
 
-
-
 mod capability;
 mod command;
 mod error;
