@@ -1,0 +1,283 @@
+//! The driver on plaintext streams: echo, transcript, timers, close,
+//! cancellation.
+
+mod common;
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use common::*;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use postwire_io::transcript::MemoryTranscript;
+use postwire_io::{Connection, Direction, Error, Redactor};
+use postwire_testkit::duplex;
+use tokio_util::compat::TokioAsyncReadCompatExt;
+
+#[tokio::test]
+async fn echo_over_in_memory_duplex() {
+    let (a, b) = duplex(1024);
+    let server = tokio::spawn(serve(Connection::new(b, LineMachine::server(), TokioClock)));
+    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
+    client.protocol_mut().send(b"hello");
+    client.protocol_mut().send(b"world");
+    assert_eq!(event(&mut client).await, Ev::Line("hello".into()));
+    assert_eq!(event(&mut client).await, Ev::Line("world".into()));
+    client.protocol_mut().quit();
+    assert_eq!(event(&mut client).await, Ev::Line("BYE".into()));
+    assert_eq!(event(&mut client).await, Ev::Eof);
+    assert!(client.next_event().await.unwrap().is_none());
+    assert!(client.is_closed());
+    assert!(!client.is_tls());
+    let (executed, result) = server.await.unwrap();
+    result.unwrap();
+    assert_eq!(
+        executed,
+        vec![Ev::Line("hello".into()), Ev::Line("world".into())]
+    );
+}
+
+#[tokio::test]
+async fn echo_over_tcp_on_loopback() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    assert!(addr.ip().is_loopback());
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        serve(Connection::new(
+            stream.compat(),
+            LineMachine::server(),
+            TokioClock,
+        ))
+        .await
+    });
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut client = Connection::new(stream.compat(), LineMachine::client(), TokioClock);
+    for i in 0..100 {
+        client.protocol_mut().send(format!("line {i}").as_bytes());
+    }
+    for i in 0..100 {
+        assert_eq!(
+            line(&event(&mut client).await),
+            format!("line {i}").as_bytes()
+        );
+    }
+    client.protocol_mut().quit();
+    assert_eq!(event(&mut client).await, Ev::Line("BYE".into()));
+    let (executed, result) = server.await.unwrap();
+    result.unwrap();
+    assert_eq!(executed.len(), 100);
+}
+
+#[tokio::test]
+async fn starttls_without_a_tls_role_is_an_error() {
+    let (a, b) = duplex(1024);
+    let server = tokio::spawn(serve(Connection::new(b, LineMachine::server(), TokioClock)));
+    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
+    client.protocol_mut().starttls();
+    let err = client.next_event().await.unwrap_err();
+    assert!(matches!(err, Error::TlsNotConfigured), "{err:?}");
+    assert!(client.is_closed());
+    // The server, also plain, fails the same way after its reply.
+    let (_, result) = server.await.unwrap();
+    assert!(matches!(result, Err(Error::TlsNotConfigured)));
+}
+
+/// Hides the argument of `SECRET` lines, both ways.
+struct HideSecrets;
+
+impl Redactor for HideSecrets {
+    fn outgoing<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
+        self.incoming(line)
+    }
+
+    fn incoming<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
+        if line.starts_with(b"SECRET ") {
+            Cow::Owned(b"SECRET <redacted>".to_vec())
+        } else {
+            Cow::Borrowed(line)
+        }
+    }
+}
+
+#[tokio::test]
+async fn transcript_records_every_line_in_order_redacted() {
+    let (a, b) = duplex(1024);
+    let server = tokio::spawn(serve(Connection::new(b, LineMachine::server(), TokioClock)));
+    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
+    let transcript = MemoryTranscript::new();
+    client.set_transcript(transcript.clone(), HideSecrets);
+    client.protocol_mut().send(b"hello");
+    event(&mut client).await;
+    client.protocol_mut().send(b"SECRET hunter2");
+    event(&mut client).await;
+    client.protocol_mut().quit();
+    event(&mut client).await;
+    assert_eq!(
+        transcript.to_text(),
+        "C: hello\nS: hello\nC: SECRET <redacted>\nS: SECRET <redacted>\nC: QUIT\nS: BYE\n"
+    );
+    assert!(
+        transcript
+            .lines()
+            .iter()
+            .all(|(_, l)| !l.windows(7).any(|w| w == b"hunter2"))
+    );
+    assert_eq!(transcript.lines()[1].0, Direction::Incoming);
+    server.await.unwrap().1.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn machine_timeout_fires_through_the_clock_rfc5321_4_5_3_2() {
+    let (a, _silent_peer) = duplex(1024);
+    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
+    let start = tokio::time::Instant::now();
+    let deadline = start.into_std() + Duration::from_secs(300);
+    client.protocol_mut().set_deadline(Some(deadline));
+    client.protocol_mut().send(b"MAIL FROM:<a@example.org>");
+    let err = client.next_event().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(MachineError::Timeout)),
+        "{err:?}"
+    );
+    assert!(start.elapsed() >= Duration::from_secs(300));
+    assert!(start.elapsed() < Duration::from_secs(301));
+    assert!(client.next_event().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn peer_eof_reports_eof_then_none() {
+    let (a, mut b) = duplex(1024);
+    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
+    b.write_all(b"one\r\n").await.unwrap();
+    drop(b);
+    assert_eq!(event(&mut client).await, Ev::Line("one".into()));
+    assert_eq!(event(&mut client).await, Ev::Eof);
+    assert!(client.next_event().await.unwrap().is_none());
+    assert!(client.next_event().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn close_writes_queued_output_then_closes_the_stream() {
+    let (a, mut b) = duplex(1024);
+    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
+    client.protocol_mut().send(b"last words");
+    client.close().await.unwrap();
+    assert!(client.is_closed());
+    let mut got = Vec::new();
+    b.read_to_end(&mut got).await.unwrap();
+    assert_eq!(got, b"last words\r\n");
+    assert!(client.next_event().await.unwrap().is_none());
+    assert!(matches!(client.flush().await, Ok(())));
+}
+
+#[tokio::test]
+async fn dropped_future_leaves_a_poisoned_but_consistent_connection() {
+    let (a, mut b) = duplex(16);
+    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
+    let long = vec![b'x'; 100_000];
+    client.protocol_mut().send(&long);
+    // One poll writes the first 16 bytes, then the future is dropped.
+    let polled = futures_lite::future::poll_once(client.next_event()).await;
+    assert!(polled.is_none());
+    assert!(client.is_poisoned());
+    assert!(client.buffered_output() > 0);
+    let reader = tokio::spawn(async move {
+        let mut got = vec![0u8; 100_002];
+        b.read_exact(&mut got).await.unwrap();
+        got
+    });
+    client.flush().await.unwrap();
+    assert!(!client.is_poisoned());
+    assert_eq!(client.buffered_output(), 0);
+    let got = reader.await.unwrap();
+    assert!(got[..100_000].iter().all(|&c| c == b'x'));
+    assert_eq!(&got[100_000..], b"\r\n");
+}
+
+#[tokio::test]
+async fn flush_keeps_reading_and_buffers_events() {
+    let (a, mut b) = duplex(64);
+    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
+    // The peer sends before it reads: flush must read meanwhile.
+    let peer = tokio::spawn(async move {
+        for i in 0..200 {
+            b.write_all(format!("reply {i}\r\n").as_bytes())
+                .await
+                .unwrap();
+        }
+        let mut got = vec![0u8; 20_002];
+        b.read_exact(&mut got).await.unwrap();
+        b
+    });
+    client.protocol_mut().send(&[b'y'; 20_000]);
+    client.flush().await.unwrap();
+    let _b = peer.await.unwrap();
+    for i in 0..200 {
+        assert_eq!(
+            line(&event(&mut client).await),
+            format!("reply {i}").as_bytes()
+        );
+    }
+}
+
+#[tokio::test]
+async fn flush_until_streams_a_large_payload_in_bounded_chunks() {
+    let (a, mut b) = duplex(4096);
+    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
+    let reader = tokio::spawn(async move {
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).await.unwrap();
+        got
+    });
+    let chunk = vec![b'c'; 32 * 1024 - 2];
+    let mut peak = 0;
+    for _ in 0..64 {
+        client.protocol_mut().send(&chunk);
+        client.flush_until(32 * 1024).await.unwrap();
+        peak = peak.max(client.buffered_output());
+    }
+    assert!(peak <= 32 * 1024);
+    client.close().await.unwrap();
+    let got = reader.await.unwrap();
+    assert_eq!(got.len(), 64 * 32 * 1024);
+}
+
+#[tokio::test]
+async fn flush_after_close_with_new_output_is_closed_error() {
+    let (a, _b) = duplex(1024);
+    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
+    client.close().await.unwrap();
+    client.protocol_mut().send(b"too late");
+    assert!(matches!(client.flush().await, Err(Error::Closed)));
+}
+
+#[test]
+fn connection_is_send() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Connection<LineMachine, postwire_testkit::DuplexStream>>();
+    assert_send::<Error<MachineError>>();
+}
+
+#[tokio::test]
+async fn machine_error_comes_after_the_events_and_reply_it_queued() {
+    let (a, mut b) = duplex(128 * 1024);
+    let mut server = Connection::new(a, LineMachine::server(), TokioClock);
+    // One good command, then a line over the machine's 64 KiB limit.
+    let mut input = b"NOOP\r\n".to_vec();
+    input.extend(std::iter::repeat_n(b'L', 70_000));
+    let peer = tokio::spawn(async move {
+        b.write_all(&input).await.unwrap();
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).await.unwrap();
+        got
+    });
+    assert_eq!(event(&mut server).await, Ev::Line("NOOP".into()));
+    let err = server.next_event().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(MachineError::TooLong)),
+        "{err:?}"
+    );
+    assert!(server.is_closed());
+    // The reply queued before the failure still went out, then the close.
+    assert_eq!(peer.await.unwrap(), b"NOOP\r\n");
+}
