@@ -1,6 +1,6 @@
 //! AUTH from the client side (RFC 4954; SECURITY.md A1, A3, A4, A5, C06).
 
-#[path = "client_harness.rs"]
+#[path = "client_support/mod.rs"]
 mod harness;
 
 use harness::{Run, Split, check, config, greet_and_ehlo};

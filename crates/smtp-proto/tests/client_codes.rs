@@ -2,7 +2,7 @@
 //! error, or a further awaited reply with a timer. No panic, no hang
 //! (SECURITY.md C15), for every split of the input.
 
-#[path = "client_harness.rs"]
+#[path = "client_support/mod.rs"]
 mod harness;
 
 use harness::{Run, check, config, from, greet_and_ehlo, to};

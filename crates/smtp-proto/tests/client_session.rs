@@ -1,7 +1,7 @@
 //! Client session tests: RFC transcripts, greeting, HELO fallback, QUIT,
 //! timeouts, end of stream.
 
-#[path = "client_harness.rs"]
+#[path = "client_support/mod.rs"]
 mod harness;
 
 use std::time::Duration;

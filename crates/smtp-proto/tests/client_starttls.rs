@@ -1,7 +1,7 @@
 //! STARTTLS from the client side (RFC 3207; SECURITY.md C01, C02, C07, C11,
 //! C12, C14).
 
-#[path = "client_harness.rs"]
+#[path = "client_support/mod.rs"]
 mod harness;
 
 use harness::{check, config, from, greet_and_ehlo, to};

@@ -2,7 +2,7 @@
 //! recipient results, DATA and BDAT bodies (RFC 5321 §4.5.2, RFC 3030),
 //! declarations (RFC 1870, 6152, 6531, 3461), LMTP (RFC 2033).
 
-#[path = "client_harness.rs"]
+#[path = "client_support/mod.rs"]
 mod harness;
 
 use harness::{Run, Split, check, from, greet_and_ehlo, plain, to};

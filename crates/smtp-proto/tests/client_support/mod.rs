@@ -3,8 +3,8 @@
 //! that the client's events, errors and output are identical each time
 //! (DESIGN.md, chunk-split invariance).
 //!
-//! Included by the `client_*.rs` test files with `#[path]`; compiled on its
-//! own it holds no tests.
+//! Included by the `client_*.rs` and `security_smtp.rs` test files as a
+//! module (`#[path = "client_support/mod.rs"]`); it is no test binary itself.
 #![allow(dead_code)]
 
 use std::time::{Duration, Instant};
