@@ -344,11 +344,9 @@ impl ReplyParser {
 /// vectorizes it: for the short lines of replies this is several times
 /// cheaper than a call to `memchr3`.
 fn has_nul_cr_lf(text: &[u8]) -> bool {
-    text.iter()
-        .fold(0u8, |found, &b| {
-            found | u8::from(b == 0) | u8::from(b == b'\r') | u8::from(b == b'\n')
-        })
-        != 0
+    text.iter().fold(0u8, |found, &b| {
+        found | u8::from(b == 0) | u8::from(b == b'\r') | u8::from(b == b'\n')
+    }) != 0
 }
 
 /// The start of `reply-line = *( Reply-code "-" [ textstring ] CRLF )

@@ -132,10 +132,16 @@
 //! - [`poll_timeout`](Protocol::poll_timeout) is the idle deadline
 //!   ([`Timeouts`], 5 minutes, RFC 5321 §4.5.3.2) while the machine waits
 //!   for the client, `None` while it waits for the application; past it,
-//!   `421 4.4.2` and [`Error::IdleTimeout`]. The deadline counts from the
-//!   client's last input (the answer methods take no `now`), so an
-//!   application that takes minutes to answer shortens the client's next
-//!   idle period by as much.
+//!   `421 4.4.2` and [`Error::IdleTimeout`]. While a command line is
+//!   awaited, only complete lines restart it, so a client that trickles a
+//!   line one byte at a time still times out (SECURITY.md P8); while
+//!   message content is read, every chunk does. After an answer the wait
+//!   counts from the latest `now` the machine was given (the answer methods
+//!   take none), so an application that takes minutes to answer shortens
+//!   the client's next idle period by as much.
+//! - Failed authentications (a rejected [`Event::Auth`], a malformed SASL
+//!   response) count towards [`Limits::max_bad_commands`] like malformed
+//!   commands, so one connection cannot guess passwords without end.
 //! - End of input in the middle of a transaction abandons it
 //!   ([`Event::DataAborted`] if data was flowing, then
 //!   [`Event::Disconnected`]); input already received is still handled
@@ -188,6 +194,15 @@ pub struct Server {
     bad_commands: u32,
     /// When the client last sent something (the idle timer's start).
     last_input: Instant,
+    /// The latest `now` any call brought. Answers take no `now`, so the wait
+    /// for the command after an answer is timed from this instant: an
+    /// application that takes long to answer shortens the client's next
+    /// idle period by as much.
+    now: Instant,
+    /// Complete command lines (and over-long ones) consumed so far: only
+    /// they restart the command timer, so a client that trickles one byte
+    /// at a time still times out (SECURITY.md P8).
+    lines_done: u64,
     /// The client closed its side; finish the buffered input, then close.
     eof: bool,
     /// The fatal error, once there is one (sticky).
@@ -264,6 +279,8 @@ impl Server {
             txn: None,
             bad_commands: 0,
             last_input: now,
+            now,
+            lines_done: 0,
             eof: false,
             error: None,
             config,
@@ -440,6 +457,11 @@ impl Server {
         self.close();
     }
 
+    /// Whether message content is being read (DATA or a BDAT chunk).
+    fn in_body(&self) -> bool {
+        matches!(self.phase, Phase::Data(_) | Phase::Bdat(_))
+    }
+
     fn sticky(&self) -> Result<(), Error> {
         match self.error {
             Some(error) => Err(error),
@@ -465,7 +487,9 @@ impl Protocol for Server {
         if self.eof || data.is_empty() {
             return Ok(());
         }
-        self.last_input = now;
+        self.now = now;
+        let lines_before = self.lines_done;
+        let in_body_before = self.in_body();
         self.framer.push(data);
         if matches!(self.phase, Phase::Awaiting(_))
             && self.framer.buffered().len() > self.config.limits.max_pipelined_input
@@ -474,6 +498,11 @@ impl Protocol for Server {
             return self.sticky();
         }
         self.process();
+        // Body bytes restart the data timer; in command mode only whole
+        // lines do (RFC 5321 §4.5.3.2.7 times the wait for a command).
+        if in_body_before || self.in_body() || self.lines_done != lines_before {
+            self.last_input = now;
+        }
         self.sticky()
     }
 
@@ -493,6 +522,7 @@ impl Protocol for Server {
 
     fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         self.sticky()?;
+        self.now = now;
         let Some(deadline) = self.poll_timeout() else {
             return Ok(());
         };
@@ -524,6 +554,7 @@ impl Protocol for Server {
         self.txn = None;
         self.authenticated = false;
         self.last_input = now;
+        self.now = now;
         if matches!(self.phase, Phase::TlsPending | Phase::Auth(_)) {
             self.phase = Phase::Command;
         }

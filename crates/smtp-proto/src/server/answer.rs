@@ -79,6 +79,9 @@ impl Server {
             _ => {}
         }
         self.phase = Phase::Command;
+        // The wait for the next command starts now; this call brings no
+        // time, so the latest one the machine was given stands in.
+        self.last_input = self.now;
         let positive = match &answer {
             Answer::Accept => true,
             Answer::Reject => false,
@@ -86,6 +89,9 @@ impl Server {
             Answer::Lmtp(_) => true,
         };
         self.finish_command(kind, positive, answer);
+        if kind == PendingKind::Auth && !positive {
+            self.count_bad_command();
+        }
         self.process();
         Ok(())
     }

@@ -37,11 +37,13 @@ impl Server {
         let auth = is_auth_line(self.framer.buffered());
         match self.framer.next_line() {
             Ok(Some(line)) => {
+                self.lines_done += 1;
                 self.on_command_line(line);
                 true
             }
             Ok(None) => false,
             Err(_) => {
+                self.lines_done += 1;
                 let canned = if auth {
                     replies::AUTH_LINE_TOO_LONG
                 } else {
@@ -65,13 +67,21 @@ impl Server {
     pub(super) fn write_refusal(&mut self, canned: Canned, count: Count) {
         self.write(canned);
         if count == Count::Yes {
-            self.bad_commands = self.bad_commands.saturating_add(1);
-            if self.bad_commands >= self.config.limits.max_bad_commands {
-                let esc = self.config.extensions.enhanced_status_codes;
-                let host = self.config.hostname.as_str().to_owned();
-                replies::write_canned(&mut self.out, replies::TOO_MANY_ERRORS, esc, Some(&host));
-                self.fail(super::Error::TooManyBadCommands);
-            }
+            self.count_bad_command();
+        }
+    }
+
+    /// Counts a refused command, or a failed authentication, towards
+    /// [`Limits::max_bad_commands`](super::Limits::max_bad_commands); at the
+    /// limit the session ends with `421` (so a connection cannot guess
+    /// passwords without end: SECURITY.md A5, A7).
+    pub(super) fn count_bad_command(&mut self) {
+        self.bad_commands = self.bad_commands.saturating_add(1);
+        if self.bad_commands >= self.config.limits.max_bad_commands {
+            let esc = self.config.extensions.enhanced_status_codes;
+            let host = self.config.hostname.as_str().to_owned();
+            replies::write_canned(&mut self.out, replies::TOO_MANY_ERRORS, esc, Some(&host));
+            self.fail(super::Error::TooManyBadCommands);
         }
     }
 
@@ -462,9 +472,13 @@ impl Server {
                 });
             }
             Step::Failed => {
-                self.write(replies::AUTH_FAILED);
-                self.flush();
                 self.phase = Phase::Command;
+                self.refuse(
+                    BadCommand::AuthenticationFailed,
+                    replies::AUTH_FAILED,
+                    Count::Yes,
+                );
+                self.flush();
             }
         }
     }
@@ -473,9 +487,13 @@ impl Server {
     /// is needed.
     pub(super) fn step_auth(&mut self) -> bool {
         let line = match self.framer.next_line() {
-            Ok(Some(line)) => line,
+            Ok(Some(line)) => {
+                self.lines_done += 1;
+                line
+            }
             Ok(None) => return false,
             Err(_) => {
+                self.lines_done += 1;
                 self.phase = Phase::Command;
                 self.refuse(
                     BadCommand::LineTooLong,
@@ -521,10 +539,7 @@ impl Server {
                 self.auth_step(state, step);
             }
             Err(error) => {
-                self.events.push_back(Event::BadCommand {
-                    error: BadCommand::Syntax(error),
-                });
-                self.write(replies::AUTH_BASE64);
+                self.refuse(BadCommand::Syntax(error), replies::AUTH_BASE64, Count::Yes);
                 self.flush();
             }
         }

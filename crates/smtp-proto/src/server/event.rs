@@ -45,6 +45,11 @@ pub enum BadCommand {
     EncryptionRequired,
     /// An unknown SASL mechanism (504 5.5.4).
     UnknownMechanism,
+    /// The SASL exchange failed before credentials could be read, for
+    /// example malformed PLAIN data (535 5.7.8). Counts towards
+    /// [`Limits::max_bad_commands`](super::Limits::max_bad_commands), as does
+    /// a rejected [`Event::Auth`].
+    AuthenticationFailed,
     /// `MAIL ... SIZE=` above the limit (552 5.3.4; RFC 1870 §6).
     MessageTooBig,
     /// More recipients than allowed (452 4.5.3; RFC 5321 §4.5.3.1.10).

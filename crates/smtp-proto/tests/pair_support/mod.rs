@@ -262,6 +262,10 @@ impl Pair {
                 progress = true;
                 self.client_events.push(event);
             }
+            // The driver contract: a timer already due fires at once (the
+            // server asks for that after an answer, to restart its idle
+            // timer at the current time).
+            progress |= self.fire_due_timers();
             if !progress {
                 break;
             }
@@ -360,19 +364,29 @@ impl Pair {
     /// Moves the clock, fires both machines' due timers, and pumps.
     pub fn advance(&mut self, by: Duration) {
         self.now += by;
-        if self.client.poll_timeout().is_some_and(|t| t <= self.now) && self.client_error.is_none()
-        {
+        self.fire_due_timers();
+        self.pump();
+    }
+
+    /// Calls `handle_timeout` on each machine whose timer is due; whether
+    /// that changed anything.
+    fn fire_due_timers(&mut self) -> bool {
+        let mut changed = false;
+        let due = self.client.poll_timeout();
+        if due.is_some_and(|t| t <= self.now) && self.client_error.is_none() {
             if let Err(e) = self.client.handle_timeout(self.now) {
                 self.client_error = Some(e);
             }
+            changed |= self.client_error.is_some() || self.client.poll_timeout() != due;
         }
-        if self.server.poll_timeout().is_some_and(|t| t <= self.now) && self.server_error.is_none()
-        {
+        let due = self.server.poll_timeout();
+        if due.is_some_and(|t| t <= self.now) && self.server_error.is_none() {
             if let Err(e) = self.server.handle_timeout(self.now) {
                 self.server_error = Some(e);
             }
+            changed |= self.server_error.is_some() || self.server.poll_timeout() != due;
         }
-        self.pump();
+        changed
     }
 
     /// The last client event.
