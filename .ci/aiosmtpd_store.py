@@ -22,7 +22,7 @@ class Store:
         base = os.path.join(self.directory, str(self.count))
         with open(base + ".eml", "wb") as f:
             f.write(envelope.original_content)
-        with open(base + ".json", "w") as f:
+        with open(base + ".json", "w", encoding="utf-8") as f:
             json.dump(
                 {
                     "mail_from": envelope.mail_from,
@@ -30,5 +30,6 @@ class Store:
                     "mail_options": envelope.mail_options,
                 },
                 f,
+                ensure_ascii=False,
             )
         return "250 2.0.0 stored as %d" % self.count

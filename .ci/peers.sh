@@ -50,7 +50,7 @@ peers_cert() {
 
 # Postfix smtpd on 127.0.0.1:10587: STARTTLS, PIPELINING, CHUNKING. Mail for
 # example.org is accepted (and discarded); any other domain is refused with
-# "454 4.7.1 Relay access denied", since 127.0.0.1 is not a trusted network.
+# "554 5.7.1 Relay access denied", since 127.0.0.1 is not a trusted network.
 peers_postfix() {
     local P="$W/postfix"
     mkdir -p "$P"/{conf,queue,data}

@@ -1,0 +1,199 @@
+//! What a server author writes: the policy of one connection.
+
+use std::future::Future;
+use std::io;
+
+use bytes::Bytes;
+use postwire_smtp_proto::server::{Authentication, HeloKind, Mechanism};
+use postwire_smtp_proto::{
+    ClientId, EnhancedStatusCode, ForwardPath, MailParameters, ParseError, RcptParameters, Reply,
+    ReplyCode, ReversePath,
+};
+
+/// The answer to one envelope step (HELO/EHLO, MAIL, RCPT).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// The standard positive reply (`250 2.1.0`, `250 2.1.5`, the EHLO
+    /// capabilities).
+    Accept,
+    /// The standard refusal of the step: `550 5.7.1` for HELO and MAIL,
+    /// `550 5.1.1` for RCPT (RFC 5321 §4.2.2, RFC 3463).
+    Reject,
+    /// Any reply: `2xx` accepts, `4xx`/`5xx` refuse (for example `450
+    /// 4.2.0` to greylist, `452 4.2.2` for a full mailbox).
+    Reply(Reply),
+}
+
+/// Builds a one-line reply, for [`Decision::Reply`] and the final reply of
+/// [`BodySink::finish`]: `reply(451, (4, 3, 0), "try again later")`.
+///
+/// Fails when the code is outside 200..=599, the enhanced code is not valid
+/// per RFC 3463 §2, or the text holds CR, LF or NUL (no reply injection).
+pub fn reply(code: u16, enhanced: (u8, u16, u16), text: &str) -> Result<Reply, ParseError> {
+    let (class, subject, detail) = enhanced;
+    Reply::new(
+        ReplyCode::new(code)?,
+        Some(EnhancedStatusCode::new(class, subject, detail)),
+        [Bytes::copy_from_slice(text.as_bytes())],
+    )
+}
+
+/// What the session knows about its client, given to every [`Handler`]
+/// call. Reset by STARTTLS (RFC 3207 §4.2: the client greets again).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Session {
+    /// The name the client gave with its last accepted HELO/EHLO/LHLO.
+    pub helo: Option<ClientId>,
+    /// Which greeting it used.
+    pub helo_kind: Option<HeloKind>,
+    /// Whether TLS is active (STARTTLS done, or implicit TLS).
+    pub tls: bool,
+    /// The identity an accepted AUTH established (RFC 4954 §4), from
+    /// [`Handler::authenticate`].
+    pub authenticated: Option<String>,
+    /// Messages accepted in this session so far.
+    pub messages: u64,
+}
+
+impl Session {
+    /// The `with` protocol name of a `Received:` header for this session
+    /// (RFC 5321 §4.4, RFC 3848 §2): `SMTP`, `ESMTP`, then `S` for TLS and
+    /// `A` for AUTH (`ESMTPSA`); `LMTP` variants likewise.
+    pub fn protocol_name(&self) -> &'static str {
+        let base = match self.helo_kind {
+            Some(HeloKind::Helo) => return if self.tls { "SMTPS" } else { "SMTP" },
+            Some(HeloKind::Lhlo) => 0,
+            _ => 1,
+        };
+        let names: [[&str; 4]; 2] = [
+            ["LMTP", "LMTPA", "LMTPS", "LMTPSA"],
+            ["ESMTP", "ESMTPA", "ESMTPS", "ESMTPSA"],
+        ];
+        let index = usize::from(self.authenticated.is_some()) + 2 * usize::from(self.tls);
+        names[base][index]
+    }
+}
+
+/// The envelope of the message whose data begins: the accepted sender and
+/// the accepted recipients, in RCPT order (RFC 5321 §3.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Envelope {
+    /// The MAIL FROM address (`<>` for bounces).
+    pub from: ReversePath,
+    /// The MAIL parameters.
+    pub params: MailParameters,
+    /// The recipients the handler accepted.
+    pub recipients: Vec<(ForwardPath, RcptParameters)>,
+}
+
+/// Receives one message's content as it arrives, so that the facade never
+/// holds a whole message (DESIGN.md: large payloads stream).
+///
+/// The facade reads the next piece of data from the client only after
+/// `write_chunk` returned, so a slow sink slows the client down instead of
+/// filling memory.
+pub trait BodySink: Send {
+    /// A piece of the content, unstuffed, CRLF line endings (RFC 5321
+    /// §4.5.2), or a BDAT chunk as received (RFC 3030). Chunk boundaries
+    /// carry no meaning.
+    ///
+    /// An error stops the writing: the rest of the data is read and
+    /// discarded, the sink is [`abort`](Self::abort)ed, and the client gets
+    /// `451 4.3.0` (RFC 5321 §4.2.3).
+    fn write_chunk(&mut self, chunk: Bytes) -> impl Future<Output = io::Result<()>> + Send;
+
+    /// The data ended (`CRLF.CRLF` or `BDAT ... LAST`): commit the message
+    /// and return the final reply: a `2xx` takes responsibility for it
+    /// (RFC 5321 §4.1.1.4 and §6.1), a `4xx`/`5xx` refuses it.
+    fn finish(self) -> impl Future<Output = Reply> + Send;
+
+    /// The data was abandoned (size limit, bare line ending, disconnect,
+    /// RSET between BDAT chunks, a write error): drop what was written.
+    /// The default drops the sink.
+    fn abort(self) -> impl Future<Output = ()> + Send
+    where
+        Self: Sized,
+    {
+        drop(self);
+        async {}
+    }
+}
+
+/// The policy of one SMTP connection: every decision the protocol leaves to
+/// the application. The facade ([`serve`](super::serve)) does the rest.
+///
+/// Methods return futures (write them as `async fn` in the impl) that must
+/// be `Send`, so a server can run connections on a multi-threaded runtime.
+/// One handler serves one connection; share state between connections
+/// with an `Arc` inside it.
+pub trait Handler: Send {
+    /// What receives a message's content.
+    type Body: BodySink;
+
+    /// `HELO`, `EHLO` or `LHLO` with the client's name (RFC 5321 §4.1.1.1).
+    /// The default accepts.
+    fn helo(
+        &mut self,
+        session: &Session,
+        client: &ClientId,
+    ) -> impl Future<Output = Decision> + Send {
+        let _ = (session, client);
+        async { Decision::Accept }
+    }
+
+    /// `MAIL FROM` (RFC 5321 §4.1.1.2), syntax, sequence and parameters
+    /// already checked. The default accepts.
+    fn mail_from(
+        &mut self,
+        session: &Session,
+        from: &ReversePath,
+        params: &MailParameters,
+    ) -> impl Future<Output = Decision> + Send {
+        let _ = (session, from, params);
+        async { Decision::Accept }
+    }
+
+    /// `RCPT TO` (RFC 5321 §4.1.1.3), syntax, sequence, count and
+    /// parameters already checked.
+    fn rcpt_to(
+        &mut self,
+        session: &Session,
+        to: &ForwardPath,
+        params: &RcptParameters,
+    ) -> impl Future<Output = Decision> + Send;
+
+    /// Credentials from an AUTH exchange (RFC 4954): return the identity
+    /// they establish, or `None` to refuse (`535 5.7.8`; the session stays
+    /// usable). Compare passwords with
+    /// [`Authentication::password_matches`] (constant time). The default
+    /// refuses everything.
+    fn authenticate(
+        &mut self,
+        session: &Session,
+        mechanism: &Mechanism,
+        authentication: &Authentication,
+    ) -> impl Future<Output = Option<String>> + Send {
+        let _ = (session, mechanism, authentication);
+        async { None }
+    }
+
+    /// `RSET` (RFC 5321 §4.1.1.5): the client abandoned the transaction;
+    /// the facade already forgot its envelope and answers `250`. The
+    /// default does nothing.
+    fn reset(&mut self, session: &Session) -> impl Future<Output = ()> + Send {
+        let _ = session;
+        async {}
+    }
+
+    /// `DATA` (or the first `BDAT`) with the accepted envelope: return the
+    /// sink for the content, or a refusal (`4xx`/`5xx`; `554 5.7.1` is the
+    /// usual one; for DATA the client's next bytes are then read as
+    /// commands, RFC 2920 §3.1).
+    fn data_start(
+        &mut self,
+        session: &Session,
+        envelope: &Envelope,
+    ) -> impl Future<Output = Result<Self::Body, Reply>> + Send;
+}

@@ -1,0 +1,63 @@
+//! [`serve_all`]: a listener loop with a connection cap, on any runtime.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_io::{AsyncRead, AsyncWrite};
+use futures_lite::{Stream, StreamExt};
+
+use super::handler::Handler;
+use super::limit::{ConnectionLimit, reject_busy};
+use super::options::ServerOptions;
+use super::session::serve;
+
+/// A connection's task, for the application's spawn function.
+pub type ConnectionTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// Serves every connection `incoming` yields, each in a task handed to
+/// `spawn`, at most `limit.max()` at once; connections over the cap get
+/// `421 4.3.2` and are closed (see [`reject_busy`]).
+///
+/// `futures-io` has no sockets, so the application brings its listener as
+/// a stream of accepted connections (for tokio: a `TcpListener` accept loop
+/// mapped through `compat()`), a `spawn` for its runtime
+/// (`|task| { tokio::spawn(task); }`), and `make_handler`, which sees each
+/// connection before it is served (to read the peer's address). Returns
+/// when `incoming` ends, or with the first accept error: filter out
+/// transient errors (`ECONNABORTED`, `EMFILE`) in the stream if the loop
+/// must survive them. Outcomes of sessions are not reported here; a
+/// handler that needs them logs in its own methods or its `Drop`.
+pub async fn serve_all<S, IO, H, MH, SP>(
+    mut incoming: S,
+    limit: ConnectionLimit,
+    options: Arc<ServerOptions>,
+    mut make_handler: MH,
+    mut spawn: SP,
+) -> io::Result<()>
+where
+    S: Stream<Item = io::Result<IO>> + Unpin,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: Handler + 'static,
+    MH: FnMut(&IO) -> H,
+    SP: FnMut(ConnectionTask),
+{
+    while let Some(io) = incoming.next().await {
+        let io = io?;
+        let options = options.clone();
+        match limit.try_acquire() {
+            Some(guard) => {
+                let handler = make_handler(&io);
+                spawn(Box::pin(async move {
+                    let _guard = guard;
+                    let _ = serve(io, &options, handler).await;
+                }));
+            }
+            None => spawn(Box::pin(async move {
+                let _ = reject_busy(io, &options).await;
+            })),
+        }
+    }
+    Ok(())
+}
