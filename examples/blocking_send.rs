@@ -20,76 +20,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
+use common::{Outcome, SendOptions, TlsMode, exit_status, mailbox, show};
+
 use postwire_core::{Protocol, Secret, TlsInfo, TlsVersion, Transmit};
 use postwire_sasl::client::Credentials;
 use postwire_smtp_proto::client::{
     BodyInfo, Client, ClientConfig, Envelope, Event, StartTlsPolicy,
 };
-use postwire_smtp_proto::{Domain, ForwardPath, Host, Mailbox, Reply, ReversePath};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use postwire_smtp_proto::{Domain, ForwardPath, Host, Mailbox, ReversePath};
+use rustls::pki_types::ServerName;
 
-struct Options {
-    server: String,
-    starttls: bool,
-    ca_file: Option<String>,
-    insecure: bool,
-    user: Option<String>,
-    password: Option<String>,
-    allow_plaintext_auth: bool,
-    from: String,
-    to: Vec<String>,
-    eml: Option<String>,
-}
-
-fn parse_options() -> Result<Options, String> {
-    let mut args = std::env::args().skip(1);
-    let mut o = Options {
-        server: String::new(),
-        starttls: true,
-        ca_file: None,
-        insecure: false,
-        user: None,
-        password: None,
-        allow_plaintext_auth: false,
-        from: String::new(),
-        to: Vec::new(),
-        eml: None,
-    };
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--server" => o.server = value()?,
-            "--tls" => {
-                o.starttls = match value()?.as_str() {
-                    "starttls" => true,
-                    "none" => false,
-                    other => {
-                        return Err(format!(
-                            "--tls {other}: this example knows starttls and none"
-                        ));
-                    }
-                }
-            }
-            "--ca-file" => o.ca_file = Some(value()?),
-            "--insecure" => o.insecure = true,
-            "--user" => o.user = Some(value()?),
-            "--password" => o.password = Some(value()?),
-            "--allow-plaintext-auth" => o.allow_plaintext_auth = true,
-            "--from" => o.from = value()?,
-            "--to" => o.to.push(value()?),
-            "--eml" => o.eml = Some(value()?),
-            other => return Err(format!("unknown option {other}")),
-        }
-    }
-    if o.server.is_empty() || o.from.is_empty() || o.to.is_empty() {
-        return Err("--server, --from and at least one --to are required".into());
-    }
-    if o.user.is_some() != o.password.is_some() {
-        return Err("--user and --password go together".into());
-    }
-    Ok(o)
-}
+mod common;
 
 /// The socket, before or after STARTTLS.
 enum Stream {
@@ -124,33 +65,6 @@ impl Stream {
     }
 }
 
-fn tls_config(o: &Options) -> Result<Arc<rustls::ClientConfig>, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    match &o.ca_file {
-        Some(path) => {
-            for cert in CertificateDer::pem_file_iter(path).map_err(|e| format!("{path}: {e}"))? {
-                roots
-                    .add(cert.map_err(|e| format!("{path}: {e}"))?)
-                    .map_err(|e| format!("{path}: {e}"))?;
-            }
-        }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?;
-    let config = if o.insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(insecure::AcceptAnything(provider)))
-            .with_no_client_auth()
-    } else {
-        builder.with_root_certificates(roots).with_no_client_auth()
-    };
-    Ok(Arc::new(config))
-}
-
 /// Runs the handshake on the socket the plaintext session used.
 fn upgrade(
     stream: Stream,
@@ -179,27 +93,9 @@ fn upgrade(
     ))
 }
 
-fn mailbox(text: &str) -> Result<Mailbox, String> {
-    Mailbox::parse(text).map_err(|e| format!("{text}: {e}"))
-}
-
-fn show(reply: &Reply) -> String {
-    format!("{} {}", reply.code(), reply.text().replace('\n', " / "))
-}
-
-/// What happened to the message, for the exit status.
-struct Outcome {
-    accepted: usize,
-    refused: usize,
-}
-
-fn run(o: &Options, message: &[u8]) -> Result<Outcome, String> {
-    let host = o
-        .server
-        .rsplit_once(':')
-        .map_or(o.server.as_str(), |(h, _)| h)
-        .to_owned();
-    let tls = tls_config(o)?;
+fn run(o: &SendOptions, message: &[u8]) -> Result<Outcome, String> {
+    let host = o.host().to_owned();
+    let tls = o.tls_config()?;
     let socket = TcpStream::connect(&o.server).map_err(|e| format!("connect {}: {e}", o.server))?;
     socket.set_nodelay(true).map_err(|e| e.to_string())?;
     let mut stream = Stream::Plain(socket);
@@ -207,7 +103,7 @@ fn run(o: &Options, message: &[u8]) -> Result<Outcome, String> {
     let mut config = ClientConfig::new(Host::Domain(
         Domain::new("localhost").map_err(|e| e.to_string())?,
     ));
-    config.starttls = if o.starttls {
+    config.starttls = if o.tls == TlsMode::StartTls {
         StartTlsPolicy::Required
     } else {
         StartTlsPolicy::Disabled
@@ -267,7 +163,7 @@ fn run(o: &Options, message: &[u8]) -> Result<Outcome, String> {
                 }
                 Event::TlsEstablished { .. } => client.ehlo(now).map(drop),
                 Event::Ehlo { capabilities, .. } => {
-                    if o.starttls && !client.is_tls() {
+                    if o.tls == TlsMode::StartTls && !client.is_tls() {
                         client.starttls(now).map(drop)
                     } else if let (Some(credentials), false) =
                         (&credentials, client.is_authenticated())
@@ -419,96 +315,10 @@ fn next_or_quit(
 }
 
 fn main() -> ExitCode {
-    let options = match parse_options() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("blocking_send: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    for to in &options.to {
-        if let Err(e) = mailbox(to) {
-            eprintln!("blocking_send: {e}");
-            return ExitCode::from(2);
-        }
-    }
-    let mut message = Vec::new();
-    let read = match &options.eml {
-        Some(path) => std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut message)),
-        None => std::io::stdin().read_to_end(&mut message),
-    };
-    if let Err(e) = read {
-        eprintln!("blocking_send: reading the message: {e}");
-        return ExitCode::from(2);
-    }
-    match run(&options, &message) {
-        Ok(o) if o.refused == 0 && o.accepted > 0 => ExitCode::SUCCESS,
-        Ok(o) if o.accepted > 0 => ExitCode::from(1),
-        Ok(_) => {
-            eprintln!("blocking_send: no recipient accepted");
-            ExitCode::from(2)
-        }
-        Err(e) => {
-            eprintln!("blocking_send: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// `--insecure`: accept any certificate. For test servers only.
-mod insecure {
-    use std::sync::Arc;
-
-    use rustls::DigitallySignedStruct;
-    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-    use rustls::crypto::CryptoProvider;
-    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-
-    #[derive(Debug)]
-    pub(crate) struct AcceptAnything(pub(crate) Arc<CryptoProvider>);
-
-    impl ServerCertVerifier for AcceptAnything {
-        fn verify_server_cert(
-            &self,
-            _end_entity: &CertificateDer<'_>,
-            _intermediates: &[CertificateDer<'_>],
-            _server_name: &ServerName<'_>,
-            _ocsp: &[u8],
-            _now: UnixTime,
-        ) -> Result<ServerCertVerified, rustls::Error> {
-            Ok(ServerCertVerified::assertion())
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(
-                message,
-                cert,
-                dss,
-                &self.0.signature_verification_algorithms,
-            )
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(
-                message,
-                cert,
-                dss,
-                &self.0.signature_verification_algorithms,
-            )
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-            self.0.signature_verification_algorithms.supported_schemes()
-        }
-    }
+    let result = SendOptions::parse(false).and_then(|options| {
+        options
+            .read_message()
+            .and_then(|message| run(&options, &message))
+    });
+    exit_status("blocking_send", result)
 }

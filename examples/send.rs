@@ -15,92 +15,20 @@
 //! the server deferred recipients with 452). Exit status: 0 when every
 //! recipient was accepted, 1 when only some were, 2 on any other failure.
 
-use std::io::Read;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
+
+use common::{Outcome, SendOptions, TlsMode, exit_status, mailbox, show};
 
 use postwire_io::{Clock, Sleep};
 use postwire_sasl::client::Credentials;
 use postwire_smtp::client::{ClientOptions, RecipientStatus, SmtpClient, Tls, TlsConfig};
 use postwire_smtp_proto::client::Envelope;
-use postwire_smtp_proto::{ForwardPath, Mailbox, Reply, ReversePath};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use postwire_smtp_proto::{ForwardPath, ReversePath};
+use rustls::pki_types::ServerName;
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum TlsMode {
-    StartTls,
-    Implicit,
-    None,
-}
-
-struct Options {
-    server: String,
-    tls: TlsMode,
-    ca_file: Option<String>,
-    insecure: bool,
-    user: Option<String>,
-    password: Option<String>,
-    allow_plaintext_auth: bool,
-    from: String,
-    to: Vec<String>,
-    eml: Option<String>,
-}
-
-fn parse_options() -> Result<Options, String> {
-    let mut args = std::env::args().skip(1);
-    let mut o = Options {
-        server: String::new(),
-        tls: TlsMode::StartTls,
-        ca_file: None,
-        insecure: false,
-        user: None,
-        password: None,
-        allow_plaintext_auth: false,
-        from: String::new(),
-        to: Vec::new(),
-        eml: None,
-    };
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or(format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--server" => o.server = value()?,
-            "--tls" => {
-                o.tls = match value()?.as_str() {
-                    "starttls" => TlsMode::StartTls,
-                    "implicit" => TlsMode::Implicit,
-                    "none" => TlsMode::None,
-                    other => {
-                        return Err(format!(
-                            "--tls {other}: expected starttls, implicit or none"
-                        ));
-                    }
-                }
-            }
-            "--ca-file" => o.ca_file = Some(value()?),
-            "--insecure" => o.insecure = true,
-            "--user" => o.user = Some(value()?),
-            "--password" => o.password = Some(value()?),
-            "--allow-plaintext-auth" => o.allow_plaintext_auth = true,
-            "--from" => o.from = value()?,
-            "--to" => o.to.push(value()?),
-            "--eml" => o.eml = Some(value()?),
-            other => return Err(format!("unknown option {other}")),
-        }
-    }
-    if o.server.is_empty() || o.from.is_empty() || o.to.is_empty() {
-        return Err("--server, --from and at least one --to are required".into());
-    }
-    if o.user.is_some() != o.password.is_some() {
-        return Err("--user and --password go together".into());
-    }
-    if o.ca_file.is_some() && o.insecure {
-        return Err("--ca-file and --insecure exclude each other".into());
-    }
-    Ok(o)
-}
+mod common;
 
 /// Timers from tokio.
 struct TokioClock;
@@ -111,55 +39,8 @@ impl Clock for TokioClock {
     }
 }
 
-fn tls_config(o: &Options) -> Result<Arc<rustls::ClientConfig>, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    match &o.ca_file {
-        Some(path) => {
-            for cert in CertificateDer::pem_file_iter(path).map_err(|e| format!("{path}: {e}"))? {
-                roots
-                    .add(cert.map_err(|e| format!("{path}: {e}"))?)
-                    .map_err(|e| format!("{path}: {e}"))?;
-            }
-        }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?;
-    let config = if o.insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(insecure::AcceptAnything(provider)))
-            .with_no_client_auth()
-    } else {
-        builder.with_root_certificates(roots).with_no_client_auth()
-    };
-    Ok(Arc::new(config))
-}
-
-fn mailbox(text: &str) -> Result<Mailbox, String> {
-    Mailbox::parse(text).map_err(|e| format!("{text}: {e}"))
-}
-
-fn show(reply: &Reply) -> String {
-    format!("{} {}", reply.code(), reply.text().replace('\n', " / "))
-}
-
-/// What happened to the message, for the exit status.
-struct Outcome {
-    accepted: usize,
-    refused: usize,
-}
-
-async fn run(o: &Options, message: &[u8]) -> Result<Outcome, String> {
-    let host = o
-        .server
-        .rsplit_once(':')
-        .map_or(o.server.as_str(), |(h, _)| h)
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
+async fn run(o: &SendOptions, message: &[u8]) -> Result<Outcome, String> {
+    let host = o.host().to_owned();
     let mut envelope = Envelope::new(ReversePath::Mailbox(mailbox(&o.from)?));
     for to in &o.to {
         envelope = envelope.to(ForwardPath::Mailbox(mailbox(to)?));
@@ -168,7 +49,7 @@ async fn run(o: &Options, message: &[u8]) -> Result<Outcome, String> {
         TlsMode::None => Tls::None,
         mode => {
             let name = ServerName::try_from(host.clone()).map_err(|e| format!("{host}: {e}"))?;
-            let config = TlsConfig::new(tls_config(o)?, name);
+            let config = TlsConfig::new(o.tls_config()?, name);
             if mode == TlsMode::Implicit {
                 Tls::Implicit(config)
             } else {
@@ -196,10 +77,7 @@ async fn run(o: &Options, message: &[u8]) -> Result<Outcome, String> {
         .send(envelope, message)
         .await
         .map_err(|e| e.to_string())?;
-    let mut outcome = Outcome {
-        accepted: 0,
-        refused: 0,
-    };
+    let mut outcome = Outcome::default();
     for (to, (_, status)) in o.to.iter().zip(&report.recipients) {
         match status {
             RecipientStatus::Accepted => {
@@ -229,90 +107,12 @@ async fn run(o: &Options, message: &[u8]) -> Result<Outcome, String> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let options = match parse_options() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("send: {e}");
-            return ExitCode::from(2);
-        }
+    let result = match SendOptions::parse(true) {
+        Ok(options) => match options.read_message() {
+            Ok(message) => run(&options, &message).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
     };
-    let mut message = Vec::new();
-    let read = match &options.eml {
-        Some(path) => std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut message)),
-        None => std::io::stdin().read_to_end(&mut message),
-    };
-    if let Err(e) = read {
-        eprintln!("send: reading the message: {e}");
-        return ExitCode::from(2);
-    }
-    match run(&options, &message).await {
-        Ok(o) if o.refused == 0 && o.accepted > 0 => ExitCode::SUCCESS,
-        Ok(o) if o.accepted > 0 => ExitCode::from(1),
-        Ok(_) => {
-            eprintln!("send: no recipient accepted");
-            ExitCode::from(2)
-        }
-        Err(e) => {
-            eprintln!("send: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// `--insecure`: accept any certificate. For test servers only.
-mod insecure {
-    use std::sync::Arc;
-
-    use rustls::DigitallySignedStruct;
-    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-    use rustls::crypto::CryptoProvider;
-    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-
-    #[derive(Debug)]
-    pub(crate) struct AcceptAnything(pub(crate) Arc<CryptoProvider>);
-
-    impl ServerCertVerifier for AcceptAnything {
-        fn verify_server_cert(
-            &self,
-            _end_entity: &CertificateDer<'_>,
-            _intermediates: &[CertificateDer<'_>],
-            _server_name: &ServerName<'_>,
-            _ocsp: &[u8],
-            _now: UnixTime,
-        ) -> Result<ServerCertVerified, rustls::Error> {
-            Ok(ServerCertVerified::assertion())
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(
-                message,
-                cert,
-                dss,
-                &self.0.signature_verification_algorithms,
-            )
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(
-                message,
-                cert,
-                dss,
-                &self.0.signature_verification_algorithms,
-            )
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-            self.0.signature_verification_algorithms.supported_schemes()
-        }
-    }
+    exit_status("send", result)
 }
