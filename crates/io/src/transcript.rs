@@ -11,7 +11,8 @@
 //! then to the sink. A line longer than [`MAX_TRANSCRIPT_LINE`] bytes reaches
 //! them in pieces of that size. Message bodies (SMTP DATA, IMAP literals,
 //! POP3 RETR) are lines too: the redactor decides whether to pass, shorten
-//! or drop them, since it knows from the command lines when a body starts.
+//! or drop them (`None`), since it knows from the command lines when a body
+//! starts.
 //! The transcript is off unless the application installs one, and then costs
 //! nothing: one branch per read and per write.
 
@@ -49,11 +50,15 @@ pub trait Transcript: Send {
 /// A protocol crate implements it with its knowledge of the exchange: for
 /// SMTP, `AUTH PLAIN <redacted>` and every SASL line until the 235/535 reply.
 /// It may keep state (it sees every line in order, both directions).
+/// Returning `None` leaves the line out of the transcript (message content
+/// is better summarised in one line than kept as thousands of blanks).
 pub trait Redactor: Send {
-    /// A line the connection sends; return it unchanged or a replacement.
-    fn outgoing<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]>;
-    /// A line the connection received; return it unchanged or a replacement.
-    fn incoming<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]>;
+    /// A line the connection sends: unchanged, a replacement, or `None` to
+    /// leave it out.
+    fn outgoing<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>>;
+    /// A line the connection received: unchanged, a replacement, or `None`
+    /// to leave it out.
+    fn incoming<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>>;
 }
 
 /// A [`Redactor`] that changes nothing; only for protocols without secrets.
@@ -61,12 +66,12 @@ pub trait Redactor: Send {
 pub struct NoRedaction;
 
 impl Redactor for NoRedaction {
-    fn outgoing<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
-        Cow::Borrowed(line)
+    fn outgoing<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>> {
+        Some(Cow::Borrowed(line))
     }
 
-    fn incoming<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
-        Cow::Borrowed(line)
+    fn incoming<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>> {
+        Some(Cow::Borrowed(line))
     }
 }
 
@@ -170,7 +175,9 @@ fn emit(sink: &mut dyn Transcript, redactor: &mut dyn Redactor, direction: Direc
         Direction::Incoming => redactor.incoming(line),
         Direction::Outgoing => redactor.outgoing(line),
     };
-    sink.record(direction, &redacted);
+    if let Some(redacted) = redacted {
+        sink.record(direction, &redacted);
+    }
 }
 
 impl Recorder {
@@ -244,17 +251,18 @@ impl Recorder {
 mod tests {
     use super::*;
 
+    /// Redacts PASS arguments and leaves out `+BODY` lines.
     struct Upper;
     impl Redactor for Upper {
-        fn outgoing<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
+        fn outgoing<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>> {
             if line.starts_with(b"PASS ") {
-                Cow::Owned(b"PASS <redacted>".to_vec())
+                Some(Cow::Owned(b"PASS <redacted>".to_vec()))
             } else {
-                Cow::Borrowed(line)
+                Some(Cow::Borrowed(line))
             }
         }
-        fn incoming<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
-            Cow::Borrowed(line)
+        fn incoming<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>> {
+            (!line.starts_with(b"+BODY")).then_some(Cow::Borrowed(line))
         }
     }
 
@@ -264,7 +272,10 @@ mod tests {
         let mut rec = Recorder::new(Box::new(memory.clone()), Box::new(Upper));
         rec.data(Direction::Outgoing, b"USER a\r\nPA");
         rec.data(Direction::Outgoing, b"SS secret\r\n");
-        rec.data(Direction::Incoming, b"+OK\n+OK done\r\npartial");
+        rec.data(
+            Direction::Incoming,
+            b"+OK\n+BODY secret\r\n+OK done\r\npartial",
+        );
         rec.finish();
         assert_eq!(
             memory.to_text(),

@@ -86,15 +86,15 @@ async fn starttls_without_a_tls_role_is_an_error() {
 struct HideSecrets;
 
 impl Redactor for HideSecrets {
-    fn outgoing<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
+    fn outgoing<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>> {
         self.incoming(line)
     }
 
-    fn incoming<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
+    fn incoming<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>> {
         if line.starts_with(b"SECRET ") {
-            Cow::Owned(b"SECRET <redacted>".to_vec())
+            Some(Cow::Owned(b"SECRET <redacted>".to_vec()))
         } else {
-            Cow::Borrowed(line)
+            Some(Cow::Borrowed(line))
         }
     }
 }

@@ -21,15 +21,15 @@ use postwire_io::transcript::MAX_TRANSCRIPT_LINE;
 ///   becomes `<redacted>`, whatever the mechanism (PLAIN, LOGIN, XOAUTH2,
 ///   OAUTHBEARER, SCRAM): the redactor never needs to understand SASL;
 /// - message content: after the server's `354` (RFC 5321 §4.1.1.4) every
-///   client line up to the lone `.` is recorded as an empty line, and the
-///   `.` itself as `<N bytes of message data>` (N counts the dot-stuffed
+///   client line up to the lone `.` is left out, and the `.` itself is
+///   recorded as `<N bytes of message data>` (N counts the dot-stuffed
 ///   lines with CRLF, the terminator excluded); after `BDAT n [LAST]`
-///   (RFC 3030 §2) the next n octets are recorded as empty lines (the BDAT
-///   line itself shows the size), and a command that shares a line with the
-///   end of a chunk is kept.
+///   (RFC 3030 §2) the next n octets are left out (the BDAT line itself
+///   shows the size), and a command that shares a line with the end of a
+///   chunk is kept.
 ///
 /// Limits: the driver hands the redactor lines with their ending already
-/// stripped and cannot be told to drop a line, hence the empty lines. Chunk
+/// stripped. Chunk
 /// octets are counted assuming CRLF endings (what a client sends unless the
 /// body is BINARYMIME) and no ending for pieces of
 /// [`MAX_TRANSCRIPT_LINE`](postwire_io::transcript::MAX_TRANSCRIPT_LINE)
@@ -83,18 +83,20 @@ impl SmtpRedactor {
     }
 
     /// A line the SMTP client sent.
-    fn client_line<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
+    fn client_line<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>> {
         match self.mode {
-            Mode::Auth => Cow::Borrowed(REDACTED),
+            Mode::Auth => Some(Cow::Borrowed(REDACTED)),
             Mode::Data { bytes } => {
                 if line == b"." {
                     self.mode = Mode::Commands;
-                    Cow::Owned(format!("<{bytes} bytes of message data>").into_bytes())
+                    Some(Cow::Owned(
+                        format!("<{bytes} bytes of message data>").into_bytes(),
+                    ))
                 } else {
                     self.mode = Mode::Data {
                         bytes: bytes + line.len() as u64 + 2,
                     };
-                    Cow::Borrowed(b"")
+                    None
                 }
             }
             Mode::Chunk { remaining, last } => {
@@ -111,16 +113,16 @@ impl SmtpRedactor {
                     } else {
                         Mode::Chunk { remaining, last }
                     };
-                    return Cow::Borrowed(b"");
+                    return None;
                 }
                 // The chunk ends inside this line; what follows is a command.
                 self.mode = Mode::Commands;
                 let split = usize::try_from(remaining)
                     .unwrap_or(line.len())
                     .min(line.len());
-                self.command(&line[split..])
+                Some(self.command(&line[split..]))
             }
-            Mode::Commands => self.command(line),
+            Mode::Commands => Some(self.command(line)),
         }
     }
 
@@ -162,7 +164,7 @@ impl SmtpRedactor {
     }
 
     /// A line the SMTP server sent.
-    fn server_line<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
+    fn server_line<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>> {
         let code = line.get(..3).unwrap_or_default();
         // Continuation lines (`334-`, `250-`) do not end anything yet.
         let last_line = line.get(3).is_none_or(|&b| b != b'-');
@@ -184,12 +186,12 @@ impl SmtpRedactor {
             }
             _ => {}
         }
-        Cow::Borrowed(line)
+        Some(Cow::Borrowed(line))
     }
 }
 
 impl Redactor for SmtpRedactor {
-    fn outgoing<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
+    fn outgoing<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>> {
         if self.client_side {
             self.client_line(line)
         } else {
@@ -197,7 +199,7 @@ impl Redactor for SmtpRedactor {
         }
     }
 
-    fn incoming<'a>(&mut self, line: &'a [u8]) -> Cow<'a, [u8]> {
+    fn incoming<'a>(&mut self, line: &'a [u8]) -> Option<Cow<'a, [u8]>> {
         if self.client_side {
             self.server_line(line)
         } else {
@@ -227,7 +229,10 @@ mod tests {
                     (true, true) | (false, false) => r.outgoing(text.as_bytes()),
                     _ => r.incoming(text.as_bytes()),
                 };
-                format!("{who}{}", String::from_utf8_lossy(&out))
+                match out {
+                    Some(out) => format!("{who}{}", String::from_utf8_lossy(&out)),
+                    None => format!("{who}<left out>"),
+                }
             })
             .collect()
     }
@@ -318,15 +323,15 @@ mod tests {
             "S: 250 2.0.0 queued as 1",
             "C: QUIT",
         ]);
-        assert_eq!(out[2], "C: ");
-        assert_eq!(out[4], "C: ");
+        assert_eq!(out[2], "C: <left out>");
+        assert_eq!(out[4], "C: <left out>");
         assert_eq!(out[5], "C: <35 bytes of message data>");
         assert_eq!(out[7], "C: QUIT");
         assert!(out.iter().all(|l| !l.contains("secret plans")));
     }
 
     #[test]
-    fn bdat_chunks_are_blanked_and_next_command_kept_rfc3030_2() {
+    fn bdat_chunks_are_left_out_and_next_command_kept_rfc3030_2() {
         // Chunk 1: "Subject: x\r\n\r\nbo" (16 octets) ends mid-line, so the
         // next BDAT command shares the transcript line with "bo".
         let out = both_roles(&[
@@ -340,9 +345,9 @@ mod tests {
             "C: QUIT",
         ]);
         assert_eq!(out[0], "C: BDAT 16");
-        assert_eq!(out[1], "C: ");
+        assert_eq!(out[1], "C: <left out>");
         assert_eq!(out[3], "C: BDAT 6 LAST");
-        assert_eq!(out[4], "C: ");
+        assert_eq!(out[4], "C: <left out>");
         assert_eq!(out[7], "C: QUIT");
     }
 
