@@ -1,0 +1,506 @@
+//! Addresses (RFC 5322 §3.4) with the obsolete syntax of §4.4: mailbox
+//! lists, groups, angle addresses with obsolete routes, display names as
+//! phrases or quoted strings, comments (a trailing comment names an
+//! `addr (Name)` mailbox), empty list elements. The value is tokenized and
+//! split into addresses first; RFC 2047 encoded words in display names are
+//! decoded only afterwards, so an encoded `,` never splits an address.
+
+use crate::Defect;
+use crate::defect::push_once;
+use crate::encoded_word::{decode_encoded_words, raw_text};
+
+/// One mailbox: an optional display name and an address.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Mailbox {
+    /// The display name, decoded (RFC 2047) and unquoted.
+    pub name: Option<String>,
+    /// The addr-spec, `local@domain`, quoted local parts kept quoted;
+    /// empty for the null path `<>`.
+    pub address: String,
+}
+
+impl Mailbox {
+    /// The part before the last `@` (all of it when there is no `@`).
+    pub fn local_part(&self) -> &str {
+        self.address
+            .rsplit_once('@')
+            .map_or(&self.address, |(l, _)| l)
+    }
+
+    /// The part after the last `@`, when there is one.
+    pub fn domain(&self) -> Option<&str> {
+        self.address.rsplit_once('@').map(|(_, d)| d)
+    }
+}
+
+/// A named group of mailboxes (`Friends: a@x, b@y;`, RFC 5322 §3.4).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Group {
+    /// The group's display name, decoded.
+    pub name: String,
+    /// Its members; empty for `undisclosed-recipients:;`.
+    pub mailboxes: Vec<Mailbox>,
+}
+
+/// One element of an address list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    /// A single mailbox.
+    Mailbox(Mailbox),
+    /// A group.
+    Group(Group),
+}
+
+/// A parsed address-list or mailbox-list, with what was wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AddressList {
+    /// The addresses, in order.
+    pub addresses: Vec<Address>,
+    /// Defects found while parsing.
+    pub defects: Vec<Defect>,
+}
+
+impl AddressList {
+    /// Parses an unfolded address-list value (From, To, Cc, Reply-To, ...).
+    /// Never fails: damage is repaired and reported in [`AddressList::defects`].
+    pub fn parse(value: &[u8]) -> AddressList {
+        let mut defects = Vec::new();
+        let toks = tokenize(value, &mut defects);
+        let addresses = parse_list(&toks, &mut defects);
+        AddressList { addresses, defects }
+    }
+
+    /// Every mailbox, group members included, in order.
+    pub fn mailboxes(&self) -> impl Iterator<Item = &Mailbox> {
+        self.addresses.iter().flat_map(|a| match a {
+            Address::Mailbox(m) => std::slice::from_ref(m).iter(),
+            Address::Group(g) => g.mailboxes.iter(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    Atom,
+    Quoted(Vec<u8>),
+    Comment(Vec<u8>),
+    Literal,
+    Special(u8),
+}
+
+#[derive(Debug, Clone)]
+struct Tok<'a> {
+    kind: Kind,
+    raw: &'a [u8],
+    space_before: bool,
+}
+
+fn is_special(b: u8) -> bool {
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b':' | b';' | b'@' | b'\\' | b',' | b'"'
+    )
+}
+
+/// Reads a `"..."` or `(...)` starting at `i`, unescaping; returns the content and the end.
+fn delimited(
+    v: &[u8],
+    mut i: usize,
+    open: u8,
+    close: u8,
+    defects: &mut Vec<Defect>,
+) -> (Vec<u8>, usize) {
+    let nests = open == b'(';
+    let mut depth = 1usize;
+    let mut out = Vec::new();
+    i += 1;
+    while i < v.len() {
+        let b = v[i];
+        if b == b'\\' && i + 1 < v.len() {
+            out.push(v[i + 1]);
+            i += 2;
+            continue;
+        }
+        if b == close {
+            depth -= 1;
+            if depth == 0 {
+                return (out, i + 1);
+            }
+        } else if nests && b == open {
+            depth += 1;
+        }
+        if b != b'\r' && b != b'\n' {
+            out.push(b);
+        }
+        i += 1;
+    }
+    push_once(defects, Defect::UnterminatedToken);
+    (out, v.len())
+}
+
+/// Lexes into atoms (runs of atext and `.`, UTF-8 allowed per RFC 6532),
+/// quoted strings, comments, domain literals and specials (RFC 5322 §3.2).
+fn tokenize<'a>(v: &'a [u8], defects: &mut Vec<Defect>) -> Vec<Tok<'a>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut space = false;
+    while i < v.len() {
+        let b = v[i];
+        if b.is_ascii_whitespace() {
+            space = true;
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let kind = match b {
+            b'"' => {
+                let (content, end) = delimited(v, i, b'"', b'"', defects);
+                i = end;
+                Kind::Quoted(content)
+            }
+            b'(' => {
+                let (content, end) = delimited(v, i, b'(', b')', defects);
+                i = end;
+                Kind::Comment(content)
+            }
+            b'[' => {
+                match memchr::memchr(b']', &v[i..]) {
+                    Some(e) => i += e + 1,
+                    None => {
+                        push_once(defects, Defect::UnterminatedToken);
+                        i = v.len();
+                    }
+                }
+                Kind::Literal
+            }
+            _ if is_special(b) => {
+                i += 1;
+                Kind::Special(b)
+            }
+            _ => {
+                while i < v.len() && !is_special(v[i]) && !v[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                Kind::Atom
+            }
+        };
+        out.push(Tok {
+            kind,
+            raw: &v[start..i],
+            space_before: space,
+        });
+        space = false;
+    }
+    out
+}
+
+#[derive(Default)]
+struct Collector<'t, 'a> {
+    phrase: Vec<&'t Tok<'a>>,
+    angle: Option<Vec<&'t Tok<'a>>>,
+    in_angle: bool,
+    comment: Option<&'t [u8]>,
+    junk: bool,
+    /// The phrase holds an `@`, so a `:` cannot start a group.
+    has_at: bool,
+}
+
+fn phrase_text(toks: &[&Tok<'_>], defects: &mut Vec<Defect>) -> String {
+    let mut bytes = Vec::new();
+    for (k, t) in toks.iter().enumerate() {
+        if k > 0 && t.space_before {
+            bytes.push(b' ');
+        }
+        match &t.kind {
+            Kind::Quoted(c) => bytes.extend_from_slice(c),
+            _ => bytes.extend_from_slice(t.raw),
+        }
+    }
+    decode_encoded_words(&bytes, defects).trim().to_owned()
+}
+
+fn addr_spec(toks: &[&Tok<'_>], defects: &mut Vec<Defect>) -> String {
+    let mut bytes = Vec::new();
+    for t in toks {
+        match &t.kind {
+            Kind::Quoted(c) => {
+                bytes.push(b'"');
+                for &b in c {
+                    if b == b'"' || b == b'\\' {
+                        bytes.push(b'\\');
+                    }
+                    bytes.push(b);
+                }
+                bytes.push(b'"');
+            }
+            Kind::Comment(_) => {}
+            Kind::Special(b'@') | Kind::Atom | Kind::Literal => bytes.extend_from_slice(t.raw),
+            Kind::Special(_) => {
+                push_once(defects, Defect::InvalidAddress);
+                bytes.extend_from_slice(t.raw);
+            }
+        }
+    }
+    raw_text(&bytes).into_owned()
+}
+
+impl<'t, 'a> Collector<'t, 'a> {
+    fn finish(self, defects: &mut Vec<Defect>) -> Option<Mailbox> {
+        if self.in_angle {
+            push_once(defects, Defect::UnterminatedToken);
+        }
+        if self.junk {
+            push_once(defects, Defect::InvalidAddress);
+        }
+        let mailbox = match self.angle {
+            Some(angle) => {
+                // obs-route: "<@a,@b:user@domain>" (RFC 5322 §4.4).
+                let spec = match angle.iter().rposition(|t| t.kind == Kind::Special(b':')) {
+                    Some(p) if angle.first().is_some_and(|t| t.kind == Kind::Special(b'@')) => {
+                        &angle[p + 1..]
+                    }
+                    _ => &angle[..],
+                };
+                let mut name = phrase_text(&self.phrase, defects);
+                if name.is_empty() {
+                    // "<joe@example.org> (Joe)": the comment is the only name given.
+                    if let Some(c) = self.comment {
+                        name = decode_encoded_words(c, defects).trim().to_owned();
+                    }
+                }
+                Mailbox {
+                    name: (!name.is_empty()).then_some(name),
+                    address: addr_spec(spec, defects),
+                }
+            }
+            None => {
+                if self.phrase.is_empty() {
+                    return None;
+                }
+                let name = self
+                    .comment
+                    .map(|c| decode_encoded_words(c, defects).trim().to_owned());
+                Mailbox {
+                    name: name.filter(|n| !n.is_empty()),
+                    address: addr_spec(&self.phrase, defects),
+                }
+            }
+        };
+        if !mailbox.address.is_empty() && mailbox.domain().is_none() {
+            push_once(defects, Defect::MissingAddressDomain);
+        }
+        Some(mailbox)
+    }
+}
+
+fn parse_list(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> Vec<Address> {
+    let mut out = Vec::new();
+    let mut group: Option<Group> = None;
+    let mut cur = Collector::default();
+    let emit = |mb: Option<Mailbox>, group: &mut Option<Group>, out: &mut Vec<Address>| {
+        if let Some(mb) = mb {
+            match group {
+                Some(g) => g.mailboxes.push(mb),
+                None => out.push(Address::Mailbox(mb)),
+            }
+        }
+    };
+    for tok in toks {
+        if cur.in_angle {
+            if tok.kind == Kind::Special(b'>') {
+                cur.in_angle = false;
+            } else if let Some(a) = cur.angle.as_mut() {
+                a.push(tok);
+            }
+            continue;
+        }
+        match &tok.kind {
+            Kind::Special(b',') => {
+                let mb = std::mem::take(&mut cur).finish(defects);
+                emit(mb, &mut group, &mut out);
+            }
+            Kind::Special(b':') if group.is_none() && cur.angle.is_none() && !cur.has_at => {
+                let name = phrase_text(&cur.phrase, defects);
+                group = Some(Group {
+                    name,
+                    mailboxes: Vec::new(),
+                });
+                cur = Collector::default();
+            }
+            Kind::Special(b';') if group.is_some() => {
+                let mb = std::mem::take(&mut cur).finish(defects);
+                emit(mb, &mut group, &mut out);
+                if let Some(g) = group.take() {
+                    out.push(Address::Group(g));
+                }
+            }
+            Kind::Special(b'<') if cur.angle.is_none() => {
+                cur.angle = Some(Vec::new());
+                cur.in_angle = true;
+            }
+            Kind::Comment(c) => {
+                if cur.comment.is_none() {
+                    cur.comment = Some(c);
+                }
+            }
+            _ if cur.angle.is_some() => cur.junk = true,
+            _ => {
+                cur.has_at |= tok.kind == Kind::Special(b'@');
+                cur.phrase.push(tok);
+            }
+        }
+    }
+    let mb = cur.finish(defects);
+    emit(mb, &mut group, &mut out);
+    if let Some(g) = group.take() {
+        out.push(Address::Group(g));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mb(name: Option<&str>, address: &str) -> Address {
+        Address::Mailbox(Mailbox {
+            name: name.map(Into::into),
+            address: address.into(),
+        })
+    }
+
+    fn parse(s: &str) -> AddressList {
+        AddressList::parse(s.as_bytes())
+    }
+
+    /// RFC 5322 §A.1 and friends: the forms of §3.4.
+    #[test]
+    fn known_answers_rfc5322_3_4() {
+        let cases: Vec<(&str, Vec<Address>)> = vec![
+            (
+                "John Doe <jdoe@machine.example>",
+                vec![mb(Some("John Doe"), "jdoe@machine.example")],
+            ),
+            (
+                "Mary Smith <mary@example.net>, jdoe@example.org",
+                vec![
+                    mb(Some("Mary Smith"), "mary@example.net"),
+                    mb(None, "jdoe@example.org"),
+                ],
+            ),
+            (
+                "\"Joe Q. Public\" <john.q.public@example.com>",
+                vec![mb(Some("Joe Q. Public"), "john.q.public@example.com")],
+            ),
+            (
+                "\"Giant; \\\"Big\\\" Box\" <sysservices@example.net>",
+                vec![mb(Some("Giant; \"Big\" Box"), "sysservices@example.net")],
+            ),
+            (
+                "Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>",
+                vec![mb(Some("Pete"), "pete@silly.test")],
+            ),
+            (
+                "jdoe@example.org (John Doe)",
+                vec![mb(Some("John Doe"), "jdoe@example.org")],
+            ),
+            ("<>", vec![mb(None, "")]),
+            (
+                "\"john doe\"@example.org",
+                vec![mb(None, "\"john doe\"@example.org")],
+            ),
+            ("a@b, , c@d", vec![mb(None, "a@b"), mb(None, "c@d")]),
+            (
+                "<@route1,@route2:user@example.com>",
+                vec![mb(None, "user@example.com")],
+            ),
+            (
+                "Joe <joe @ example . com>",
+                vec![mb(Some("Joe"), "joe@example.com")],
+            ),
+            (
+                "Jöhn <jöhn@exämple.org>",
+                vec![mb(Some("Jöhn"), "jöhn@exämple.org")],
+            ),
+            ("user@[192.0.2.1]", vec![mb(None, "user@[192.0.2.1]")]),
+            (
+                "<joe@example.org> (Joe)",
+                vec![mb(Some("Joe"), "joe@example.org")],
+            ),
+            (
+                "Joe <joe@example.org> (not the name)",
+                vec![mb(Some("Joe"), "joe@example.org")],
+            ),
+            ("a@b (=?utf-8?q?J=C3=B6rg?=)", vec![mb(Some("Jörg"), "a@b")]),
+            (
+                "Mary Smith <@machine.tld:mary@example.net>, , jdoe@test  . example",
+                vec![
+                    mb(Some("Mary Smith"), "mary@example.net"),
+                    mb(None, "jdoe@test.example"),
+                ],
+            ),
+        ];
+        for (input, want) in cases {
+            let got = parse(input);
+            assert_eq!(got.addresses, want, "{input:?}");
+            assert!(got.defects.is_empty(), "{input:?}: {:?}", got.defects);
+        }
+    }
+
+    #[test]
+    fn groups_rfc5322_3_4() {
+        let got = parse(
+            "A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;, Undisclosed recipients:;, x@y",
+        );
+        assert_eq!(got.addresses.len(), 3);
+        let Address::Group(g) = &got.addresses[0] else {
+            panic!("{got:?}")
+        };
+        assert_eq!(g.name, "A Group");
+        assert_eq!(g.mailboxes.len(), 3);
+        assert_eq!(g.mailboxes[2].name.as_deref(), Some("John"));
+        let Address::Group(g) = &got.addresses[1] else {
+            panic!()
+        };
+        assert_eq!(g.name, "Undisclosed recipients");
+        assert!(g.mailboxes.is_empty());
+        assert_eq!(got.addresses[2], mb(None, "x@y"));
+        assert_eq!(got.mailboxes().count(), 4);
+    }
+
+    #[test]
+    fn encoded_comma_in_display_name_does_not_split_rfc2047_5() {
+        let got = parse(
+            "=?utf-8?q?Doe=2C_John?= <john@example.com>, =?ISO-8859-1?Q?Keld_J=F8rn?= =?ISO-8859-1?Q?_Simonsen?= <keld@dkuug.dk>",
+        );
+        assert_eq!(
+            got.addresses,
+            vec![
+                mb(Some("Doe, John"), "john@example.com"),
+                mb(Some("Keld Jørn Simonsen"), "keld@dkuug.dk"),
+            ]
+        );
+        let got = parse("=?utf-8?b?RG9lLCBKb2hu?= <john@example.com>");
+        assert_eq!(
+            got.addresses,
+            vec![mb(Some("Doe, John"), "john@example.com")]
+        );
+    }
+
+    #[test]
+    fn damage_is_repaired_and_reported() {
+        let got = parse("Joe <joe@example.com");
+        assert_eq!(got.addresses, vec![mb(Some("Joe"), "joe@example.com")]);
+        assert_eq!(got.defects, [Defect::UnterminatedToken]);
+        let got = parse("\"unterminated <a@b>");
+        assert_eq!(got.defects, [Defect::UnterminatedToken]);
+        let got = parse("localonly");
+        assert_eq!(got.addresses, vec![mb(None, "localonly")]);
+        assert_eq!(got.defects, [Defect::MissingAddressDomain]);
+        let got = parse("Group: a@b");
+        let Address::Group(g) = &got.addresses[0] else {
+            panic!()
+        };
+        assert_eq!(g.mailboxes.len(), 1);
+    }
+}

@@ -1,0 +1,361 @@
+//! `date-time` (RFC 5322 §3.3) with the obsolete forms of §4.3: two- and
+//! three-digit years, named zones (UT, GMT, EST...PDT), military zones,
+//! comments, missing seconds, missing day of week. The offset is kept as
+//! written; a missing or unknown zone is reported, never invented. No
+//! clock and no date library: [`DateTime::timestamp`] uses days-from-civil.
+
+use crate::Defect;
+
+/// The zone of a date as the message gave it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    /// A numeric or named offset from UTC, in minutes (`+0130` is 90).
+    Offset(i32),
+    /// `-0000` or a military zone: the time is UTC but the local offset is
+    /// unknown (RFC 5322 §3.3, §4.3).
+    UtcUnknownLocal,
+    /// No zone, or one that could not be read: the local time is all there is.
+    Missing,
+}
+
+/// A parsed Date (RFC 5322 §3.3): local date-time fields and the zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime {
+    /// Full year (two-digit years expanded per RFC 5322 §4.3).
+    pub year: i32,
+    /// Month 1-12.
+    pub month: u8,
+    /// Day of month 1-31.
+    pub day: u8,
+    /// Hour 0-23.
+    pub hour: u8,
+    /// Minute 0-59.
+    pub minute: u8,
+    /// Second 0-60 (a leap second is allowed).
+    pub second: u8,
+    /// The zone as written.
+    pub zone: Zone,
+}
+
+impl DateTime {
+    /// Parses a Date header value. Returns `None` ([`Defect::InvalidDate`]
+    /// to the caller) when no date-time can be read; a readable date with a
+    /// missing or unknown zone is returned with [`Zone::Missing`] and
+    /// [`Defect::BadDateZone`] pushed to `defects`.
+    pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> Option<DateTime> {
+        let r = parse_inner(value, defects);
+        if r.is_none() {
+            crate::defect::push_once(defects, Defect::InvalidDate);
+        }
+        r
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z, when the zone tells UTC
+    /// ([`Zone::Offset`] or [`Zone::UtcUnknownLocal`]); `None` for [`Zone::Missing`].
+    pub fn timestamp(&self) -> Option<i64> {
+        let offset = match self.zone {
+            Zone::Offset(m) => i64::from(m),
+            Zone::UtcUnknownLocal => 0,
+            Zone::Missing => return None,
+        };
+        let days = days_from_civil(self.year, self.month, self.day);
+        let secs = days * 86_400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second);
+        Some(secs - offset * 60)
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+pub(crate) fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Splits on whitespace and commas, dropping comments (CFWS).
+fn tokens(value: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut depth = 0usize;
+    let mut start = None;
+    while i < value.len() {
+        let b = value[i];
+        if depth > 0 {
+            match b {
+                b'(' => depth += 1,
+                b')' => depth -= 1,
+                b'\\' => i += 1,
+                _ => {}
+            }
+        } else if b == b'(' || b.is_ascii_whitespace() || b == b',' {
+            if let Some(s) = start.take() {
+                out.push(&value[s..i]);
+            }
+            if b == b'(' {
+                depth = 1;
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+        i += 1;
+        if out.len() > 16 {
+            break;
+        }
+    }
+    if let Some(s) = start {
+        out.push(&value[s..]);
+    }
+    out
+}
+
+fn number(t: &[u8]) -> Option<u32> {
+    if t.is_empty() || t.len() > 9 || !t.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    t.iter()
+        .try_fold(0u32, |acc, &d| Some(acc * 10 + u32::from(d - b'0')))
+}
+
+fn month(t: &[u8]) -> Option<u8> {
+    const NAMES: [&[u8]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
+    let t = t.get(..3)?;
+    NAMES
+        .iter()
+        .position(|n| t.eq_ignore_ascii_case(n))
+        .map(|i| i as u8 + 1)
+}
+
+fn is_day_name(t: &[u8]) -> bool {
+    const DAYS: [&[u8]; 7] = [b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun"];
+    t.len() >= 3 && DAYS.iter().any(|d| t[..3].eq_ignore_ascii_case(d))
+}
+
+/// `zone = (FWS ( "+" / "-" ) 4DIGIT) / obs-zone` (RFC 5322 §3.3, §4.3).
+fn zone(t: &[u8]) -> Option<Zone> {
+    if let [sign @ (b'+' | b'-'), digits @ ..] = t {
+        if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let n = number(digits)? as i32;
+        let (h, m) = (n / 100, n % 100);
+        if m > 59 {
+            return None;
+        }
+        let minutes = h * 60 + m;
+        if minutes == 0 && *sign == b'-' {
+            return Some(Zone::UtcUnknownLocal);
+        }
+        return Some(Zone::Offset(if *sign == b'-' { -minutes } else { minutes }));
+    }
+    let upper: Vec<u8> = t.to_ascii_uppercase();
+    let hours = match &upper[..] {
+        b"UT" | b"UTC" | b"GMT" | b"Z" => 0,
+        b"EST" => -5,
+        b"EDT" => -4,
+        b"CST" => -6,
+        b"CDT" => -5,
+        b"MST" => -7,
+        b"MDT" => -6,
+        b"PST" => -8,
+        b"PDT" => -7,
+        [c] if c.is_ascii_alphabetic() && *c != b'J' => return Some(Zone::UtcUnknownLocal),
+        _ => return None,
+    };
+    Some(Zone::Offset(hours * 60))
+}
+
+fn parse_inner(value: &[u8], defects: &mut Vec<Defect>) -> Option<DateTime> {
+    let mut toks = tokens(value);
+    if toks.first().is_some_and(|t| is_day_name(t)) {
+        toks.remove(0);
+    }
+    // day month year, also accepted: month day year (asctime style handled below).
+    let (day, mon, year_t, rest) = match toks.as_slice() {
+        [d, m, y, rest @ ..] if number(d).is_some() && month(m).is_some() => {
+            (number(d)?, month(m)?, *y, rest)
+        }
+        [m, d, y, rest @ ..] if month(m).is_some() && number(d).is_some() => {
+            (number(d)?, month(m)?, *y, rest)
+        }
+        _ => return None,
+    };
+    // asctime puts the time before the year: "Mon Jan  2 15:04:05 2006".
+    let (year_t, time_t, rest) = if year_t.contains(&b':') {
+        let (y, r) = rest.split_first()?;
+        (*y, year_t, r)
+    } else {
+        let (t, r) = rest.split_first()?;
+        (year_t, *t, r)
+    };
+    let y = number(year_t)? as i32;
+    let year = match year_t.len() {
+        1 | 2 if y < 50 => 2000 + y,
+        1 | 2 => 1900 + y,
+        3 => 1900 + y,
+        _ => y,
+    };
+    let mut parts = time_t.split(|&b| b == b':');
+    let hour = number(parts.next()?)?;
+    let minute = number(parts.next()?)?;
+    let second = match parts.next() {
+        Some(s) => number(s)?,
+        None => 0,
+    };
+    if parts.next().is_some() || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    if day == 0 || day > u32::from(days_in_month(year, mon)) {
+        return None;
+    }
+    let zone = match rest.first().and_then(|t| zone(t)) {
+        Some(z) => z,
+        None => {
+            crate::defect::push_once(defects, Defect::BadDateZone);
+            Zone::Missing
+        }
+    };
+    Some(DateTime {
+        year,
+        month: mon,
+        day: day as u8,
+        hour: hour as u8,
+        minute: minute as u8,
+        second: second as u8,
+        zone,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> (Option<DateTime>, Vec<Defect>) {
+        let mut d = Vec::new();
+        (DateTime::parse(s.as_bytes(), &mut d), d)
+    }
+
+    #[test]
+    fn known_answers_rfc5322_3_3_and_4_3() {
+        type Fields = (i32, u8, u8, u8, u8, u8);
+        let cases: &[(&str, Fields, Zone)] = &[
+            (
+                "Fri, 21 Nov 1997 09:55:06 -0600",
+                (1997, 11, 21, 9, 55, 6),
+                Zone::Offset(-360),
+            ),
+            (
+                "Tue, 1 Jul 2003 10:52:37 +0200",
+                (2003, 7, 1, 10, 52, 37),
+                Zone::Offset(120),
+            ),
+            (
+                "Thu,\r\n 13\r\n Feb\r\n 1969\r\n 23:32\r\n -0330 (Newfoundland Time)",
+                (1969, 2, 13, 23, 32, 0),
+                Zone::Offset(-210),
+            ),
+            (
+                "21 Nov 97 09:55:06 GMT",
+                (1997, 11, 21, 9, 55, 6),
+                Zone::Offset(0),
+            ),
+            (
+                "Fri, 21 Nov 03 09:55:06 PDT",
+                (2003, 11, 21, 9, 55, 6),
+                Zone::Offset(-420),
+            ),
+            (
+                "Fri, 21 Nov 103 09:55:06 EST",
+                (2003, 11, 21, 9, 55, 6),
+                Zone::Offset(-300),
+            ),
+            (
+                "Fri, 21 Nov 1997 09:55:06 -0000",
+                (1997, 11, 21, 9, 55, 6),
+                Zone::UtcUnknownLocal,
+            ),
+            (
+                "Fri, 21 Nov 1997 09:55:06 A",
+                (1997, 11, 21, 9, 55, 6),
+                Zone::UtcUnknownLocal,
+            ),
+            (
+                "Mon Jan  2 15:04:05 2006 +0000",
+                (2006, 1, 2, 15, 4, 5),
+                Zone::Offset(0),
+            ),
+        ];
+        for (input, (y, mo, d, h, mi, s), zone) in cases {
+            let (got, defects) = p(input);
+            let got = got.unwrap_or_else(|| panic!("{input:?}"));
+            assert_eq!(
+                (
+                    got.year, got.month, got.day, got.hour, got.minute, got.second
+                ),
+                (*y, *mo, *d, *h, *mi, *s),
+                "{input:?}"
+            );
+            assert_eq!(got.zone, *zone, "{input:?}");
+            assert!(defects.is_empty(), "{input:?}: {defects:?}");
+        }
+    }
+
+    #[test]
+    fn bad_zone_is_reported_not_invented_rfc5322_3_3() {
+        for input in [
+            "Fri, 21 Nov 1997 09:55:06 XYZ",
+            "Fri, 21 Nov 1997 09:55:06",
+            "Fri, 21 Nov 1997 09:55:06 +25",
+            "1 Jan 2000 00:00:00 +0a00",
+        ] {
+            let (got, defects) = p(input);
+            assert_eq!(got.unwrap().zone, Zone::Missing, "{input:?}");
+            assert_eq!(defects, [Defect::BadDateZone], "{input:?}");
+            assert_eq!(got.unwrap().timestamp(), None);
+        }
+    }
+
+    #[test]
+    fn invalid_dates_are_none() {
+        for input in [
+            "",
+            "yesterday",
+            "31 Feb 2020 10:00:00 +0000",
+            "1 Jan 2020 25:00:00 +0000",
+            "1 Foo 2020 10:00 +0000",
+        ] {
+            let (got, defects) = p(input);
+            assert!(got.is_none(), "{input:?}");
+            assert_eq!(defects, [Defect::InvalidDate]);
+        }
+    }
+
+    #[test]
+    fn timestamp_applies_the_offset() {
+        let (d, _) = p("Thu, 1 Jan 1970 01:00:00 +0100");
+        assert_eq!(d.unwrap().timestamp(), Some(0));
+        let (d, _) = p("Sat, 28 Nov 2026 08:45:00 +0000");
+        assert_eq!(d.unwrap().timestamp(), Some(1_795_855_500));
+        let (d, _) = p("29 Feb 2000 12:00:00 -0000");
+        assert_eq!(d.unwrap().timestamp(), Some(951_825_600));
+    }
+}

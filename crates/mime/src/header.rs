@@ -1,0 +1,349 @@
+//! The header block (RFC 5322 §2.2): split into fields byte-exactly, with
+//! the byte range of every field; unfolding (§2.2.3) and decoding happen on
+//! demand, so a parse costs one memchr pass over the header bytes.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use crate::defect::push_once;
+use crate::encoded_word::decode_encoded_words;
+use crate::{Defect, Error, Limits};
+
+/// One header field, borrowed from the message bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header<'a> {
+    name: &'a [u8],
+    raw_value: &'a [u8],
+    range: Range<usize>,
+}
+
+impl<'a> Header<'a> {
+    /// The field name as written (without the colon or whitespace before it).
+    pub fn name(&self) -> &'a [u8] {
+        self.name
+    }
+
+    /// True when the name matches `name`, ignoring ASCII case (RFC 5322 §1.2.2).
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+
+    /// The value byte-exactly: everything after the colon up to, not
+    /// including, the line ending that ends the field; folds kept.
+    pub fn raw_value(&self) -> &'a [u8] {
+        self.raw_value
+    }
+
+    /// The value unfolded (RFC 5322 §2.2.3: each CRLF or LF before
+    /// whitespace removed) and trimmed; borrowed when nothing was folded.
+    pub fn value(&self) -> Cow<'a, [u8]> {
+        unfold(self.raw_value)
+    }
+
+    /// The value as text: unfolded, trimmed, RFC 2047 encoded words decoded
+    /// (for unstructured fields such as Subject, RFC 5322 §3.2.5).
+    pub fn text(&self) -> Cow<'a, str> {
+        let mut defects = Vec::new();
+        match unfold(self.raw_value) {
+            Cow::Borrowed(b) => decode_encoded_words(b, &mut defects),
+            Cow::Owned(v) => Cow::Owned(decode_encoded_words(&v, &mut defects).into_owned()),
+        }
+    }
+
+    /// The byte range of the whole field in the input, its final line ending included.
+    pub fn range(&self) -> Range<usize> {
+        self.range.clone()
+    }
+}
+
+/// Unfolds and trims a raw header value.
+pub(crate) fn unfold(raw: &[u8]) -> Cow<'_, [u8]> {
+    let raw = raw.trim_ascii();
+    if memchr::memchr2(b'\r', b'\n', raw).is_none() {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = memchr::memchr2(b'\r', b'\n', rest) {
+        out.extend_from_slice(&rest[..i]);
+        let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        rest = &rest[i + skip..];
+    }
+    out.extend_from_slice(rest);
+    Cow::Owned(out)
+}
+
+/// The header fields of one part, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers<'a> {
+    fields: Vec<Header<'a>>,
+}
+
+impl<'a> Headers<'a> {
+    /// Every field, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Header<'a>> {
+        self.fields.iter()
+    }
+
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// True when there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The first field called `name` (ASCII case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&Header<'a>> {
+        self.fields.iter().find(|h| h.is(name))
+    }
+
+    /// Every field called `name`, in order (Received, DKIM-Signature, ...).
+    pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Header<'a>> + 's {
+        self.fields.iter().filter(move |h| h.is(name))
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s Headers<'a> {
+    type Item = &'s Header<'a>;
+    type IntoIter = std::slice::Iter<'s, Header<'a>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.fields.iter()
+    }
+}
+
+/// The result of splitting one part's header block.
+#[derive(Debug)]
+pub(crate) struct Split<'a> {
+    pub(crate) headers: Headers<'a>,
+    /// The header fields, without the empty separator line.
+    pub(crate) header_range: Range<usize>,
+    /// Where the body starts (after the empty line).
+    pub(crate) body_start: usize,
+}
+
+/// Splits the header block at the start of `input[range]` (RFC 5322 §2.1).
+/// Accepts CRLF and bare LF. A leading mbox `From ` line is skipped. A line
+/// that is neither a field nor a continuation ends the block: it becomes
+/// the first body line ([`Defect::MissingHeaderBodySeparator`]).
+pub(crate) fn split_header_block<'a>(
+    input: &'a [u8],
+    range: Range<usize>,
+    limits: &Limits,
+    defects: &mut Vec<Defect>,
+) -> Result<Split<'a>, Error> {
+    let end = range.end;
+    let start = range.start;
+    let mut pos = start;
+    let mut fields: Vec<Header<'a>> = Vec::new();
+    // (name, name_end_colon, field_start)
+    let mut current: Option<(usize, usize, usize)> = None;
+    let finish = |current: &mut Option<(usize, usize, usize)>,
+                  fields: &mut Vec<Header<'a>>,
+                  field_end: usize,
+                  value_end: usize| {
+        if let Some((name_end, colon, fstart)) = current.take() {
+            fields.push(Header {
+                name: input[fstart..name_end].trim_ascii_end(),
+                raw_value: &input[colon + 1..value_end],
+                range: fstart..field_end,
+            });
+        }
+    };
+    // An mbox separator line, only at the very start of the input.
+    if start == 0 && input[..end].starts_with(b"From ") {
+        pos = memchr::memchr(b'\n', &input[start..end]).map_or(end, |i| start + i + 1);
+    }
+    let header_start = pos;
+    let (header_end, body_start) = loop {
+        if pos >= end {
+            let value_end = if end > start && input[end - 1] == b'\n' {
+                prev_line_end(input, end)
+            } else {
+                end
+            };
+            let value_end = value_end.max(current_colon(&current));
+            finish(&mut current, &mut fields, end, value_end);
+            break (end, end);
+        }
+        // Never scan past the limit: a 20 MB line costs no more than the limit.
+        let window_end = end.min(
+            header_start
+                .saturating_add(limits.max_header_bytes)
+                .saturating_add(4),
+        );
+        let nl = memchr::memchr(b'\n', &input[pos..window_end]).map(|i| pos + i);
+        if nl.is_none() && window_end < end {
+            return Err(Error::HeaderBytesLimit(limits.max_header_bytes));
+        }
+        let (line_end, next) = match nl {
+            Some(i) => (
+                if i > pos && input[i - 1] == b'\r' {
+                    i - 1
+                } else {
+                    i
+                },
+                i + 1,
+            ),
+            None => (end, end),
+        };
+        let line = &input[pos..line_end];
+        if line.is_empty() {
+            let value_end = prev_line_end(input, pos).max(current_colon(&current));
+            finish(&mut current, &mut fields, pos, value_end);
+            break (pos, next);
+        }
+        if line_end - header_start > limits.max_header_bytes {
+            return Err(Error::HeaderBytesLimit(limits.max_header_bytes));
+        }
+        if matches!(line[0], b' ' | b'\t') {
+            if current.is_none() {
+                if fields.is_empty() {
+                    push_once(defects, Defect::FirstLineIsContinuation);
+                } else {
+                    push_once(defects, Defect::InvalidHeaderLine);
+                }
+            }
+            pos = next;
+            continue;
+        }
+        let value_end = prev_line_end(input, pos);
+        match memchr::memchr(b':', line) {
+            Some(colon) if is_field_name(line[..colon].trim_ascii_end()) => {
+                let value_end = value_end.max(current_colon(&current));
+                finish(&mut current, &mut fields, pos, value_end);
+                if fields.len() >= limits.max_header_count {
+                    return Err(Error::HeaderCountLimit(limits.max_header_count));
+                }
+                current = Some((pos + colon, pos + colon, pos));
+                pos = next;
+            }
+            _ => {
+                let value_end = value_end.max(current_colon(&current));
+                finish(&mut current, &mut fields, pos, value_end);
+                push_once(defects, Defect::MissingHeaderBodySeparator);
+                break (pos, pos);
+            }
+        }
+    };
+    Ok(Split {
+        headers: Headers { fields },
+        header_range: start..header_end,
+        body_start,
+    })
+}
+
+/// The end of the content of the line before `pos` (which follows an LF).
+fn prev_line_end(input: &[u8], pos: usize) -> usize {
+    pos.saturating_sub(if pos >= 2 && input[pos - 2] == b'\r' {
+        2
+    } else {
+        1
+    })
+}
+
+fn current_colon(current: &Option<(usize, usize, usize)>) -> usize {
+    current.map_or(0, |c| c.1 + 1)
+}
+
+/// `field-name = 1*ftext`, `ftext = %d33-57 / %d59-126` (RFC 5322 §3.6.8).
+fn is_field_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b) && b != b':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(input: &[u8]) -> (Split<'_>, Vec<Defect>) {
+        let mut d = Vec::new();
+        let s = split_header_block(input, 0..input.len(), &Limits::default(), &mut d).unwrap();
+        (s, d)
+    }
+
+    #[test]
+    fn fields_ranges_and_body_start_rfc5322_2_1() {
+        let input = b"Subject: hi\r\nTo: a@b,\r\n c@d\r\n\r\nbody";
+        let (s, d) = split(input);
+        assert!(d.is_empty());
+        assert_eq!(s.headers.len(), 2);
+        let subject = s.headers.get("subject").unwrap();
+        assert_eq!(subject.raw_value(), b" hi");
+        assert_eq!(subject.range(), 0..13);
+        let to = s.headers.get("TO").unwrap();
+        assert_eq!(to.raw_value(), b" a@b,\r\n c@d");
+        assert_eq!(&to.value()[..], b"a@b, c@d");
+        assert_eq!(&input[to.range()], b"To: a@b,\r\n c@d\r\n");
+        assert_eq!(s.header_range, 0..29);
+        assert_eq!(&input[s.body_start..], b"body");
+    }
+
+    #[test]
+    fn bare_lf_and_obsolete_space_before_colon_rfc5322_4_5() {
+        let (s, _) = split(b"From x\nSubject : yes\n\nb");
+        assert_eq!(s.headers.len(), 1);
+        assert_eq!(s.headers.get("Subject").unwrap().text(), "yes");
+        assert_eq!(s.body_start, 22);
+    }
+
+    #[test]
+    fn non_header_line_starts_the_body_with_a_defect() {
+        let input = b"A: 1\r\nnot a header\r\nmore";
+        let (s, d) = split(input);
+        assert_eq!(s.headers.len(), 1);
+        assert_eq!(&input[s.body_start..], b"not a header\r\nmore");
+        assert_eq!(d, [Defect::MissingHeaderBodySeparator]);
+    }
+
+    #[test]
+    fn headers_without_body_run_to_the_end() {
+        let (s, d) = split(b"A: 1\r\nB: 2");
+        assert_eq!(s.headers.len(), 2);
+        assert_eq!(s.headers.get("b").unwrap().raw_value(), b" 2");
+        assert!(d.is_empty());
+        let (s, _) = split(b"A: 1\r\nB: 2\r\n");
+        assert_eq!(s.headers.get("b").unwrap().raw_value(), b" 2");
+        assert_eq!(s.headers.get("b").unwrap().range(), 6..12);
+    }
+
+    #[test]
+    fn limits_are_errors() {
+        let mut d = Vec::new();
+        let limits = Limits {
+            max_header_count: 2,
+            ..Limits::default()
+        };
+        let input = b"A: 1\nB: 2\nC: 3\n\n";
+        assert_eq!(
+            split_header_block(input, 0..input.len(), &limits, &mut d).unwrap_err(),
+            Error::HeaderCountLimit(2)
+        );
+        let limits = Limits {
+            max_header_bytes: 10,
+            ..Limits::default()
+        };
+        assert_eq!(
+            split_header_block(input, 0..input.len(), &limits, &mut d).unwrap_err(),
+            Error::HeaderBytesLimit(10)
+        );
+        let long = [&b"A: "[..], &[b'x'; 100][..], b"\n\n"].concat();
+        assert_eq!(
+            split_header_block(&long, 0..long.len(), &limits, &mut d).unwrap_err(),
+            Error::HeaderBytesLimit(10)
+        );
+        let exact = b"A: 1234567\r\n\r\n";
+        assert!(split_header_block(exact, 0..exact.len(), &limits, &mut d).is_ok());
+    }
+
+    #[test]
+    fn encoded_subject_is_decoded_on_demand_rfc2047() {
+        let (s, _) = split(b"Subject: =?utf-8?q?caf=C3=A9?=\r\n =?utf-8?q?_ok?=\r\n\r\n");
+        assert_eq!(s.headers.get("subject").unwrap().text(), "café ok");
+    }
+}

@@ -1,0 +1,119 @@
+//! A zero-copy, sans-IO parser for Internet mail: RFC 5322 messages and
+//! MIME (RFC 2045-2049) trees, with RFC 2047 encoded words, RFC 2231
+//! parameters, RFC 6532 UTF-8 headers and RFC 3464 delivery reports.
+//!
+//! This crate performs **no I/O**: it reads a `&[u8]` you already hold
+//! and reads no clock. [`Message::parse`] splits the message once, in
+//! linear time, into a tree of [`Part`]s that borrow the input: raw header
+//! fields stay byte-exact, and every part knows the byte ranges of its
+//! header block and body ([`Part::header_range`], [`Part::body_range`]),
+//! which is what DKIM and ARC signing need. Everything else is decoded on
+//! demand: addresses, dates, Message-IDs, Content-Type and
+//! Content-Disposition parameters, transfer encodings, charsets.
+//!
+//! Malformed mail does not fail the parse. What was wrong is recorded as a
+//! [`Defect`] on the part (as Python's `email` and GMime do), or, with
+//! [`Options::strict`], returned as [`Error::Defect`]. Only the hard
+//! [`Limits`] end a lenient parse.
+//!
+//! # Example
+//!
+//! ```
+//! use postwire_mime::{Message, PartKind};
+//!
+//! let raw = b"From: =?utf-8?q?Doe=2C_Jane?= <jane@example.org>\r\n\
+//! To: team: bob@example.org, carol@example.org;\r\n\
+//! Subject: =?utf-8?b?UmVwb3J0IOKAlCBROA==?=\r\n\
+//! Date: Fri, 21 Nov 1997 09:55:06 -0600\r\n\
+//! Content-Type: multipart/mixed; boundary=\"b1\"\r\n\
+//! \r\n\
+//! preamble\r\n\
+//! --b1\r\n\
+//! Content-Type: text/plain; charset=iso-8859-1\r\n\
+//! Content-Transfer-Encoding: quoted-printable\r\n\
+//! \r\n\
+//! Caf=E9 at noon.\r\n\
+//! --b1\r\n\
+//! Content-Type: application/pdf\r\n\
+//! Content-Disposition: attachment; filename*=utf-8''r%C3%A9sum%C3%A9.pdf\r\n\
+//! Content-Transfer-Encoding: base64\r\n\
+//! \r\n\
+//! JVBERi0=\r\n\
+//! --b1--\r\n";
+//!
+//! let message = Message::parse(raw).unwrap();
+//! let from = message.from().unwrap();
+//! let jane = from.mailboxes().next().unwrap();
+//! assert_eq!(jane.name.as_deref(), Some("Doe, Jane"));
+//! assert_eq!(jane.address, "jane@example.org");
+//! assert_eq!(message.to().unwrap().mailboxes().count(), 2);
+//! assert_eq!(message.subject().unwrap(), "Report — Q8");
+//! assert_eq!(message.date().unwrap().timestamp(), Some(880_127_706));
+//!
+//! assert!(matches!(message.kind(), PartKind::Multipart { .. }));
+//! assert_eq!(message.preamble(), Some(&b"preamble"[..]));
+//! let [text, pdf] = message.children() else { panic!("two parts") };
+//! assert_eq!(text.text().unwrap(), "Café at noon.");
+//! assert_eq!(pdf.filename().as_deref(), Some("résumé.pdf"));
+//! assert_eq!(&pdf.decoded_body()[..], b"%PDF-");
+//! assert_eq!(&raw[pdf.body_range()], b"JVBERi0=");
+//! assert!(message.parts().all(|p| p.defects().is_empty()));
+//! ```
+//!
+//! # Standards
+//!
+//! - RFC 5322 (header fields, §3.3 dates, §3.4 addresses, §3.6.4 message
+//!   ids) and its obsolete syntax (§4: two-digit years, named zones,
+//!   routes, `Name : value`, empty list elements).
+//! - RFC 2045 (Content-Type, Content-Transfer-Encoding: base64,
+//!   quoted-printable, 7bit, 8bit, binary; plus x-uuencode), RFC 2046
+//!   (multipart with preamble and epilogue, digest, message/rfc822),
+//!   RFC 2047 (encoded words, decoded only after a structured header is
+//!   split), RFC 2183 (Content-Disposition), RFC 2231 (parameter
+//!   continuations, charsets and languages), RFC 6532 (UTF-8 headers,
+//!   message/global), RFC 3464 and RFC 6522 (delivery status reports).
+//! - Charsets: every label of the WHATWG Encoding Standard through
+//!   encoding_rs (ISO-2022-JP, Shift_JIS, EUC-JP, GBK/GB18030, Big5, EUC-KR,
+//!   KOI8-R, windows-125x, ISO-8859-x, ...), a few mail aliases, and UTF-7
+//!   (RFC 2152) implemented in [`charset`].
+//!
+//! # Limits
+//!
+//! [`Limits`] bound what one parse builds; exceeding one is an [`Error`]:
+//! nesting depth (default 100), parts in the tree (default 10,000), bytes
+//! of one header block (default 1 MiB) and fields in one header block
+//! (default 10,000). The tree is built with an explicit work stack, so deep
+//! nesting is an error, never a stack overflow; scanning is memchr/memmem
+//! based and linear in the input at each nesting level.
+//!
+//! # Not yet done
+//!
+//! Planned for later phases: a push-style streaming parser for messages
+//! that arrive in chunks, a `MessageBuilder` to compose and encode
+//! messages, and the `mimedump` example. Today the crate parses complete
+//! messages held in memory.
+
+pub mod address;
+pub mod charset;
+pub mod date;
+pub mod decode;
+mod defect;
+pub mod encoded_word;
+mod error;
+pub mod header;
+mod message;
+pub mod msgid;
+pub mod param;
+mod part;
+pub mod report;
+
+pub use address::{Address, AddressList, Group, Mailbox};
+pub use date::{DateTime, Zone};
+pub use decode::TransferEncoding;
+pub use defect::Defect;
+pub use error::{Error, Limits, Options};
+pub use header::{Header, Headers};
+pub use message::{Message, Parts};
+pub use param::{ContentDisposition, ContentType, Param, Params};
+pub use part::{Part, PartKind};
+pub use report::{Action, DeliveryStatus, RecipientStatus};

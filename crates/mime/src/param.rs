@@ -1,0 +1,549 @@
+//! Content-Type and Content-Disposition (RFC 2045 §5.1, RFC 2183) with
+//! their parameters, RFC 2231 continuations (`name*0*=`, `name*1=`) and
+//! charset/language (`charset'lang'%XX`), and, as real mail needs,
+//! RFC 2047 encoded words inside quoted parameter values.
+
+use std::borrow::Cow;
+
+use crate::Defect;
+use crate::charset::decode_charset;
+use crate::defect::push_once;
+use crate::encoded_word::{decode_encoded_words, raw_text};
+
+/// One parameter after RFC 2231 reassembly and decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    /// The name, lower-cased, without `*` or section numbers.
+    pub name: String,
+    /// The value, unquoted and decoded to UTF-8.
+    pub value: String,
+    /// The RFC 2231 language tag, when one was given (`us-en`).
+    pub language: Option<String>,
+}
+
+/// The parameters of a Content-Type or Content-Disposition, in the order
+/// their names first appeared.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    list: Vec<Param>,
+}
+
+impl Params {
+    /// The value of the parameter `name` (ASCII case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.list
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| p.value.as_str())
+    }
+
+    /// Every parameter.
+    pub fn iter(&self) -> std::slice::Iter<'_, Param> {
+        self.list.iter()
+    }
+
+    /// The number of parameters.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// A parsed Content-Type (RFC 2045 §5.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentType {
+    main: String,
+    sub: String,
+    params: Params,
+}
+
+impl Default for ContentType {
+    /// `text/plain; charset=us-ascii`, the RFC 2045 §5.2 default.
+    fn default() -> Self {
+        ContentType {
+            main: "text".into(),
+            sub: "plain".into(),
+            params: Params {
+                list: vec![Param {
+                    name: "charset".into(),
+                    value: "us-ascii".into(),
+                    language: None,
+                }],
+            },
+        }
+    }
+}
+
+impl ContentType {
+    /// Parses a Content-Type value (unfolded). A value that is not
+    /// `type/subtype` gives the RFC 2045 §5.2 default with
+    /// [`Defect::InvalidContentType`].
+    pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> ContentType {
+        let (head, rest) = split_head(value);
+        let head = head.trim_ascii();
+        let slash = memchr::memchr(b'/', head);
+        let (main, sub) = match slash {
+            Some(i) => (head[..i].trim_ascii(), head[i + 1..].trim_ascii()),
+            None => (head, &b""[..]),
+        };
+        if main.is_empty() || sub.is_empty() || !is_token(main) || !is_token(sub) {
+            push_once(defects, Defect::InvalidContentType);
+            return ContentType::default();
+        }
+        ContentType {
+            main: String::from_utf8_lossy(main).to_ascii_lowercase(),
+            sub: String::from_utf8_lossy(sub).to_ascii_lowercase(),
+            params: parse_params(rest, defects),
+        }
+    }
+
+    /// A content type with no parameters (`message/rfc822` in a digest, RFC 2046 §5.1.5).
+    pub fn new(main: &str, sub: &str) -> ContentType {
+        ContentType {
+            main: main.to_ascii_lowercase(),
+            sub: sub.to_ascii_lowercase(),
+            params: Params::default(),
+        }
+    }
+
+    /// The top-level type, lower case (`text`).
+    pub fn main_type(&self) -> &str {
+        &self.main
+    }
+
+    /// The subtype, lower case (`plain`).
+    pub fn subtype(&self) -> &str {
+        &self.sub
+    }
+
+    /// `type/subtype`, lower case.
+    pub fn mime_type(&self) -> String {
+        format!("{}/{}", self.main, self.sub)
+    }
+
+    /// True for `main/sub` (ASCII case-insensitive); `sub` may be `*`.
+    pub fn is(&self, main: &str, sub: &str) -> bool {
+        self.main.eq_ignore_ascii_case(main) && (sub == "*" || self.sub.eq_ignore_ascii_case(sub))
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The value of one parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name)
+    }
+
+    /// The `charset` parameter.
+    pub fn charset(&self) -> Option<&str> {
+        self.params.get("charset")
+    }
+
+    /// The `boundary` parameter of a multipart (RFC 2046 §5.1.1).
+    pub fn boundary(&self) -> Option<&str> {
+        self.params.get("boundary")
+    }
+}
+
+/// A parsed Content-Disposition (RFC 2183 §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentDisposition {
+    kind: String,
+    params: Params,
+}
+
+impl ContentDisposition {
+    /// Parses a Content-Disposition value (unfolded).
+    pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> ContentDisposition {
+        let (head, rest) = split_head(value);
+        ContentDisposition {
+            kind: String::from_utf8_lossy(head.trim_ascii()).to_ascii_lowercase(),
+            params: parse_params(rest, defects),
+        }
+    }
+
+    /// The disposition type, lower case (`inline`, `attachment`, ...).
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+
+    /// True for `attachment` (RFC 2183 §2.2).
+    pub fn is_attachment(&self) -> bool {
+        self.kind == "attachment"
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The `filename` parameter (RFC 2183 §2.3).
+    pub fn filename(&self) -> Option<&str> {
+        self.params.get("filename")
+    }
+}
+
+fn split_head(value: &[u8]) -> (&[u8], &[u8]) {
+    match memchr::memchr(b';', value) {
+        Some(i) => (&value[..i], &value[i + 1..]),
+        None => (value, &b""[..]),
+    }
+}
+
+/// `token` (RFC 2045 §5.1): any CHAR except SPACE, CTLs and tspecials.
+fn is_token(b: &[u8]) -> bool {
+    b.iter()
+        .all(|&c| c > b' ' && c < 127 && !b"()<>@,;:\\\"/[]?=".contains(&c))
+}
+
+/// One `name=value` as written, before RFC 2231 reassembly.
+struct RawParam {
+    base: String,
+    section: Option<u32>,
+    extended: bool,
+    value: Vec<u8>,
+    quoted: bool,
+    order: usize,
+}
+
+/// Splits `; name=value; name="quoted"` lists (RFC 2045 §5.1). Lenient:
+/// unquoted values may contain spaces, an unterminated quote runs to the
+/// end, a name without `=` is skipped; each with a defect.
+fn lex_params(mut s: &[u8], defects: &mut Vec<Defect>) -> Vec<RawParam> {
+    let mut out = Vec::new();
+    loop {
+        s = skip_cfws_and_semicolons(s);
+        if s.is_empty() {
+            break;
+        }
+        let name_end = s
+            .iter()
+            .position(|&b| b == b'=' || b == b';')
+            .unwrap_or(s.len());
+        let name = s[..name_end].trim_ascii();
+        if name_end == s.len() || s[name_end] == b';' {
+            push_once(defects, Defect::InvalidParameter);
+            s = &s[name_end..];
+            continue;
+        }
+        s = s[name_end + 1..].trim_ascii_start();
+        let (value, quoted) = if s.first() == Some(&b'"') {
+            let mut v = Vec::new();
+            let mut i = 1;
+            let mut closed = false;
+            while i < s.len() {
+                match s[i] {
+                    b'\\' if i + 1 < s.len() => {
+                        v.push(s[i + 1]);
+                        i += 2;
+                    }
+                    b'"' => {
+                        closed = true;
+                        i += 1;
+                        break;
+                    }
+                    c => {
+                        v.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            if !closed {
+                push_once(defects, Defect::UnterminatedToken);
+            }
+            s = &s[i..];
+            let skip = memchr::memchr(b';', s).unwrap_or(s.len());
+            s = &s[skip..];
+            (v, true)
+        } else {
+            let end = memchr::memchr(b';', s).unwrap_or(s.len());
+            let v = s[..end].trim_ascii().to_vec();
+            s = &s[end..];
+            (v, false)
+        };
+        if name.is_empty() {
+            push_once(defects, Defect::InvalidParameter);
+            continue;
+        }
+        let mut name = String::from_utf8_lossy(name).to_ascii_lowercase();
+        let extended = name.ends_with('*');
+        if extended {
+            name.pop();
+        }
+        let mut section = None;
+        if let Some(star) = name.rfind('*') {
+            if let Ok(n) = name[star + 1..].parse::<u32>() {
+                section = Some(n);
+                name.truncate(star);
+            }
+        }
+        let order = out.len();
+        out.push(RawParam {
+            base: name,
+            section,
+            extended,
+            value,
+            quoted,
+            order,
+        });
+    }
+    out
+}
+
+fn skip_cfws_and_semicolons(mut s: &[u8]) -> &[u8] {
+    loop {
+        s = s.trim_ascii_start();
+        match s.first() {
+            Some(b';') => s = &s[1..],
+            Some(b'(') => {
+                let mut depth = 0usize;
+                let mut i = 0;
+                while i < s.len() {
+                    match s[i] {
+                        b'\\' => i += 1,
+                        b'(' => depth += 1,
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                s = &s[(i + 1).min(s.len())..];
+            }
+            _ => return s,
+        }
+    }
+}
+
+fn percent_decode_into(v: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b'%' && i + 2 < v.len() {
+            let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+            if let (Some(h), Some(l)) = (hex(v[i + 1]), hex(v[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+}
+
+/// Splits `charset'language'rest` (RFC 2231 §4); `None` without two quotes.
+fn split_charset_lang(v: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let a = memchr::memchr(b'\'', v)?;
+    let b = a + 1 + memchr::memchr(b'\'', &v[a + 1..])?;
+    Some((&v[..a], &v[a + 1..b], &v[b + 1..]))
+}
+
+/// Parses and reassembles the parameter list after the `;` (RFC 2231 §3-4).
+pub(crate) fn parse_params(s: &[u8], defects: &mut Vec<Defect>) -> Params {
+    let mut raw = lex_params(s, defects);
+    if raw.is_empty() {
+        return Params::default();
+    }
+    // Group by name, keeping first appearance; sort sections inside each group.
+    raw.sort_by(|a, b| {
+        a.base
+            .cmp(&b.base)
+            .then(a.section.cmp(&b.section))
+            .then(a.order.cmp(&b.order))
+    });
+    let mut list: Vec<(usize, Param)> = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        let mut j = i;
+        while j < raw.len() && raw[j].base == raw[i].base {
+            j += 1;
+        }
+        let group = &raw[i..j];
+        let order = group.iter().map(|p| p.order).min().unwrap_or(0);
+        let name = group[0].base.clone();
+        let sections: Vec<&RawParam> = group.iter().filter(|p| p.section.is_some()).collect();
+        let plain_ext = group.iter().find(|p| p.section.is_none() && p.extended);
+        let plain = group.iter().find(|p| p.section.is_none() && !p.extended);
+        let param = if !sections.is_empty() {
+            Some(assemble(&name, &sections, defects))
+        } else if let Some(p) = plain_ext {
+            Some(assemble(&name, &[p], defects))
+        } else {
+            plain.map(|p| {
+                let value = if p.quoted || p.value.windows(2).any(|w| w == b"=?") {
+                    decode_encoded_words(&p.value, defects).into_owned()
+                } else {
+                    raw_text(&p.value).into_owned()
+                };
+                Param {
+                    name: name.clone(),
+                    value,
+                    language: None,
+                }
+            })
+        };
+        if let Some(param) = param {
+            list.push((order, param));
+        }
+        i = j;
+    }
+    list.sort_by_key(|(order, _)| *order);
+    Params {
+        list: list.into_iter().map(|(_, p)| p).collect(),
+    }
+}
+
+/// Joins RFC 2231 sections (already sorted) and decodes them.
+fn assemble(name: &str, sections: &[&RawParam], defects: &mut Vec<Defect>) -> Param {
+    let mut bytes = Vec::new();
+    let mut charset: Option<&[u8]> = None;
+    let mut language = None;
+    let mut expected = 0u32;
+    for (k, p) in sections.iter().enumerate() {
+        if let Some(n) = p.section {
+            if n != expected {
+                push_once(defects, Defect::BrokenParameterContinuation);
+            }
+            expected = n.saturating_add(1);
+        }
+        let mut value = &p.value[..];
+        if k == 0 && p.extended {
+            match split_charset_lang(value) {
+                Some((cs, lang, rest)) => {
+                    if !cs.is_empty() {
+                        charset = Some(cs);
+                    }
+                    if !lang.is_empty() {
+                        language = Some(String::from_utf8_lossy(lang).into_owned());
+                    }
+                    value = rest;
+                }
+                None => push_once(defects, Defect::InvalidParameter),
+            }
+        }
+        if p.extended {
+            percent_decode_into(value, &mut bytes);
+        } else {
+            bytes.extend_from_slice(value);
+        }
+    }
+    let value: Cow<'_, str> = match charset {
+        Some(cs) => decode_charset(cs, &bytes, defects),
+        None => raw_text(&bytes),
+    };
+    Param {
+        name: name.to_owned(),
+        value: value.into_owned(),
+        language,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ct(s: &str) -> (ContentType, Vec<Defect>) {
+        let mut d = Vec::new();
+        (ContentType::parse(s.as_bytes(), &mut d), d)
+    }
+
+    #[test]
+    fn content_type_basics_rfc2045_5_1() {
+        let (c, d) = ct("Text/HTML; Charset=\"UTF-8\"; format=flowed (comment)");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.mime_type(), "text/html");
+        assert_eq!(c.charset(), Some("UTF-8"));
+        assert_eq!(c.param("FORMAT"), Some("flowed (comment)"));
+        let (c, _) = ct("multipart/mixed; boundary=\"a\\\"b\"");
+        assert_eq!(c.boundary(), Some("a\"b"));
+    }
+
+    #[test]
+    fn invalid_content_type_defaults_rfc2045_5_2() {
+        let (c, d) = ct("garbage");
+        assert_eq!(c.mime_type(), "text/plain");
+        assert_eq!(d, [Defect::InvalidContentType]);
+    }
+
+    /// RFC 2231 §3: parameter value continuations.
+    #[test]
+    fn continuations_rfc2231_3() {
+        let (c, d) = ct(
+            "message/external-body; access-type=URL;\r\n URL*0=\"ftp://\";\r\n URL*1=\"cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar\"",
+        );
+        assert!(d.is_empty());
+        assert_eq!(
+            c.param("url"),
+            Some("ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar")
+        );
+        assert_eq!(c.param("access-type"), Some("URL"));
+    }
+
+    /// RFC 2231 §4: charset and language.
+    #[test]
+    fn charset_and_language_rfc2231_4() {
+        let (c, _) =
+            ct("application/x-stuff; title*=us-ascii'en-us'This%20is%20%2A%2A%2Afun%2A%2A%2A");
+        assert_eq!(c.param("title"), Some("This is ***fun***"));
+        assert_eq!(
+            c.params().iter().next().unwrap().language.as_deref(),
+            Some("en-us")
+        );
+    }
+
+    /// RFC 2231 §4.1: combining continuations with charsets.
+    #[test]
+    fn continuations_with_charset_rfc2231_4_1() {
+        let (c, d) = ct(
+            "application/x-stuff; title*0*=us-ascii'en'This%20is%20even%20more%20; title*1*=%2A%2A%2Afun%2A%2A%2A%20; title*2=\"isn't it!\"",
+        );
+        assert!(d.is_empty());
+        assert_eq!(
+            c.param("title"),
+            Some("This is even more ***fun*** isn't it!")
+        );
+    }
+
+    #[test]
+    fn utf8_filename_out_of_order_sections() {
+        let mut d = Vec::new();
+        let cd = ContentDisposition::parse(
+            b"attachment; filename*1*=%A9.txt; filename*0*=utf-8''caf%C3",
+            &mut d,
+        );
+        assert!(cd.is_attachment());
+        assert_eq!(cd.filename(), Some("café.txt"));
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn gap_in_sections_is_a_defect() {
+        let (c, d) = ct("text/plain; a*0=x; a*2=z");
+        assert_eq!(c.param("a"), Some("xz"));
+        assert_eq!(d, [Defect::BrokenParameterContinuation]);
+    }
+
+    #[test]
+    fn rfc2047_in_quoted_name_and_lenient_values() {
+        let (c, _) = ct("application/pdf; name=\"=?utf-8?B?w6kucGRm?=\"");
+        assert_eq!(c.param("name"), Some("é.pdf"));
+        let (c, _) = ct("application/pdf; name=my file.pdf");
+        assert_eq!(c.param("name"), Some("my file.pdf"));
+        let (c, d) = ct("text/plain; charset=\"utf-8");
+        assert_eq!(c.charset(), Some("utf-8"));
+        assert_eq!(d, [Defect::UnterminatedToken]);
+        let (c, d) = ct("text/plain; junk; charset=utf-8");
+        assert_eq!(c.charset(), Some("utf-8"));
+        assert_eq!(d, [Defect::InvalidParameter]);
+    }
+}
