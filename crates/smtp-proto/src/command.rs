@@ -146,9 +146,16 @@ impl Command {
     /// space after `FROM:` / `TO:` is allowed (`MAIL FROM: <a@b>`), and
     /// parameters may be separated by more than one space.
     pub fn parse(line: &[u8]) -> Result<Self, ParseError> {
+        // The fast path hands every line it does not take, and every error,
+        // to `parse_full`.
+        fast::command(line)
+    }
+
+    /// The full grammar: every command, every error.
+    fn parse_full(line: &[u8]) -> Result<Self, ParseError> {
         // No rule accepts NUL, CR or LF, so a line that parses holds none;
         // the scan for them runs only to name the error of one that fails.
-        Self::parse_line(line).map_err(|e| {
+        Self::parse_grammar(line).map_err(|e| {
             if memchr::memchr3(0, b'\r', b'\n', line).is_some() {
                 ParseError::new(ParseErrorKind::ControlCharacter)
             } else {
@@ -157,7 +164,7 @@ impl Command {
         })
     }
 
-    fn parse_line(line: &[u8]) -> Result<Self, ParseError> {
+    fn parse_grammar(line: &[u8]) -> Result<Self, ParseError> {
         // One UTF-8 check for the whole line; the rules below split it
         // only at ASCII bytes.
         let line = utf8(line)?.trim_end_matches(' ');
@@ -400,7 +407,7 @@ fn after_path(rest: &str) -> Result<&str, ParseError> {
 fn mail(args: &str) -> Result<Command, ParseError> {
     let rest = keyword_colon(args, "FROM:")?;
     let (rest, from) = reverse_path(rest).map_err(path_error)?;
-    let params = MailParameters::parse_str(after_path(rest)?)?;
+    let params = MailParameters::parse_bytes(after_path(rest)?.as_bytes())?;
     Ok(Command::Mail { from, params })
 }
 
@@ -409,7 +416,7 @@ fn mail(args: &str) -> Result<Command, ParseError> {
 fn rcpt(args: &str) -> Result<Command, ParseError> {
     let rest = keyword_colon(args, "TO:")?;
     let (rest, to) = forward_path(rest).map_err(path_error)?;
-    let params = RcptParameters::parse_str(after_path(rest)?)?;
+    let params = RcptParameters::parse_bytes(after_path(rest)?.as_bytes())?;
     Ok(Command::Rcpt { to, params })
 }
 
@@ -490,4 +497,346 @@ fn write_path(m: &Mailbox, out: &mut BytesMut) {
     out.extend_from_slice(b"@");
     write_host(&m.host, out);
     out.extend_from_slice(b">");
+}
+
+/// The fast path of [`Command::parse`]: the commands that make up nearly
+/// all of a busy server's input (MAIL and RCPT with ASCII dot-atom
+/// mailboxes and parameters, EHLO/HELO/LHLO with an ASCII domain, DATA,
+/// RSET, QUIT, NOOP), matched in one pass over the bytes with table
+/// lookups and no allocation.
+///
+/// It returns `None` whenever anything is unusual (quoted local parts,
+/// address literals, source routes, UTF-8, length limits reached, any
+/// error), and the full grammar then decides and names the error. So it
+/// only ever returns what [`Command::parse_full`] would; the tests check
+/// that on generated lines.
+mod fast {
+    use super::*;
+    use crate::grammar::{is_ascii_atext, is_ascii_ldh, strip_prefix_ignore_case_bytes};
+    use crate::{Domain, LocalPart, MAX_DOMAIN, MAX_LOCAL_PART, MAX_PATH};
+
+    /// The first four bytes of a verb, ASCII lowercased (`| 0x20` maps
+    /// exactly the upper and lower case of a letter onto the lower case).
+    const fn verb(name: &[u8; 4]) -> u32 {
+        u32::from_le_bytes(*name) | 0x2020_2020
+    }
+
+    const MAIL: u32 = verb(b"mail");
+    const RCPT: u32 = verb(b"rcpt");
+    const EHLO: u32 = verb(b"ehlo");
+    const HELO: u32 = verb(b"helo");
+    const LHLO: u32 = verb(b"lhlo");
+    const DATA: u32 = verb(b"data");
+    const RSET: u32 = verb(b"rset");
+    const QUIT: u32 = verb(b"quit");
+    const NOOP: u32 = verb(b"noop");
+
+    /// The command, from the fast path when it applies, else from
+    /// [`Command::parse_full`]. Built in place in the result (a `Command`
+    /// is large; moving it between an `Option` and a `Result` costs a copy
+    /// per line).
+    #[inline]
+    pub(super) fn command(line: &[u8]) -> Result<Command, ParseError> {
+        let mut end = line.len();
+        while end > 0 && line[end - 1] == b' ' {
+            end -= 1;
+        }
+        let Some((name, rest)) = line[..end].split_first_chunk::<4>() else {
+            return Command::parse_full(line);
+        };
+        let args = match rest {
+            [] => None,
+            [b' ', args @ ..] => Some(args),
+            _ => return Command::parse_full(line),
+        };
+        let host = |args| match domain(args) {
+            Some(host) => Ok(host),
+            None => Err(()),
+        };
+        let fast = match (u32::from_le_bytes(*name) | 0x2020_2020, args) {
+            (MAIL, Some(args)) => {
+                return mail(args).ok_or(()).or_else(|()| Command::parse_full(line));
+            }
+            (RCPT, Some(args)) => {
+                return rcpt(args).ok_or(()).or_else(|()| Command::parse_full(line));
+            }
+            (DATA, None) => Ok(Command::Data),
+            (RSET, None) => Ok(Command::Rset),
+            (NOOP, None) => Ok(Command::Noop(None)),
+            (QUIT, None) => Ok(Command::Quit),
+            (EHLO, Some(args)) => host(args).map(Command::Ehlo),
+            (HELO, Some(args)) => host(args).map(Command::Helo),
+            (LHLO, Some(args)) => host(args).map(Command::Lhlo),
+            _ => Err(()),
+        };
+        fast.or_else(|()| Command::parse_full(line))
+    }
+
+    /// [`command`] without the fallback, for the tests.
+    #[cfg(test)]
+    pub(super) fn fast_only(line: &[u8]) -> Option<Command> {
+        let mut end = line.len();
+        while end > 0 && line[end - 1] == b' ' {
+            end -= 1;
+        }
+        let (name, rest) = line[..end].split_first_chunk::<4>()?;
+        let args = match rest {
+            [] => None,
+            [b' ', args @ ..] => Some(args),
+            _ => return None,
+        };
+        match (u32::from_le_bytes(*name) | 0x2020_2020, args) {
+            (MAIL, Some(args)) => mail(args),
+            (RCPT, Some(args)) => rcpt(args),
+            (DATA, None) => Some(Command::Data),
+            (RSET, None) => Some(Command::Rset),
+            (NOOP, None) => Some(Command::Noop(None)),
+            (QUIT, None) => Some(Command::Quit),
+            (EHLO, Some(args)) => domain(args).map(Command::Ehlo),
+            (HELO, Some(args)) => domain(args).map(Command::Helo),
+            (LHLO, Some(args)) => domain(args).map(Command::Lhlo),
+            _ => None,
+        }
+    }
+
+    /// `"MAIL FROM:" Reverse-path [SP Mail-parameters]` after the verb.
+    #[inline(always)]
+    fn mail(args: &[u8]) -> Option<Command> {
+        let rest = strip_prefix_ignore_case_bytes(args, b"from:")?;
+        let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+        let (from, rest) = match rest.strip_prefix(b"<>") {
+            Some(rest) => (ReversePath::Null, rest),
+            None => {
+                let (mailbox, rest) = path(rest)?;
+                (ReversePath::Mailbox(mailbox), rest)
+            }
+        };
+        let params = match parameters(rest)? {
+            [] => MailParameters::default(),
+            params => MailParameters::parse_bytes(params).ok()?,
+        };
+        Some(Command::Mail { from, params })
+    }
+
+    /// `"RCPT TO:" ( "<Postmaster>" / Forward-path ) [SP Rcpt-parameters]`
+    /// after the verb.
+    #[inline(always)]
+    fn rcpt(args: &[u8]) -> Option<Command> {
+        let rest = strip_prefix_ignore_case_bytes(args, b"to:")?;
+        let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+        let (to, rest) = match strip_prefix_ignore_case_bytes(rest, b"<postmaster>") {
+            Some(rest) => (ForwardPath::Postmaster, rest),
+            None => {
+                let (mailbox, rest) = path(rest)?;
+                (ForwardPath::Mailbox(mailbox), rest)
+            }
+        };
+        let params = match parameters(rest)? {
+            [] => RcptParameters::default(),
+            params => RcptParameters::parse_bytes(params).ok()?,
+        };
+        Some(Command::Rcpt { to, params })
+    }
+
+    /// What follows a path: nothing, or SP and ASCII parameters.
+    fn parameters(rest: &[u8]) -> Option<&[u8]> {
+        match rest {
+            [] => Some(rest),
+            [b' ', params @ ..] if params.is_ascii() => Some(params),
+            _ => None,
+        }
+    }
+
+    /// `"<" Dot-string "@" Domain ">"`, ASCII, within the length limits.
+    #[inline]
+    fn path(input: &[u8]) -> Option<(Mailbox, &[u8])> {
+        let inner = input.strip_prefix(b"<")?;
+        let local = dot_string(inner)?;
+        if inner.get(local) != Some(&b'@') {
+            return None;
+        }
+        let host = inner.get(local + 1..)?;
+        let domain = sub_domains(host)?;
+        let rest = host.get(domain..)?.strip_prefix(b">")?;
+        if local > MAX_LOCAL_PART || domain > MAX_DOMAIN || local + domain + 3 > MAX_PATH {
+            return None;
+        }
+        // All ASCII, so this check cannot fail; it is the safe way to a str.
+        let text = std::str::from_utf8(inner.get(..local + 1 + domain)?).ok()?;
+        let (local_part, domain) = (text.get(..local)?, text.get(local + 1..)?);
+        let mailbox = Mailbox {
+            local_part: LocalPart::from_checked(local_part),
+            host: Host::Domain(Domain::from_checked(domain)),
+        };
+        Some((mailbox, rest))
+    }
+
+    /// The argument of EHLO, HELO or LHLO when it is an ASCII domain.
+    fn domain(args: &[u8]) -> Option<Host> {
+        let len = sub_domains(args)?;
+        if len != args.len() || len > MAX_DOMAIN {
+            return None;
+        }
+        let text = std::str::from_utf8(args).ok()?;
+        Some(Host::Domain(Domain::from_checked(text)))
+    }
+
+    /// `Dot-string = Atom *("." Atom)` of ASCII `atext` at the start of
+    /// `input`: its length.
+    fn dot_string(input: &[u8]) -> Option<usize> {
+        let mut i = 0;
+        loop {
+            let atom = input.get(i..)?;
+            let n = atom
+                .iter()
+                .position(|&b| !is_ascii_atext(b))
+                .unwrap_or(atom.len());
+            if n == 0 {
+                return None;
+            }
+            i += n;
+            if atom.get(n) != Some(&b'.') {
+                return Some(i);
+            }
+            i += 1;
+        }
+    }
+
+    /// `Domain = sub-domain *("." sub-domain)` of ASCII `Let-dig` and `-`,
+    /// no label starting or ending with `-`, at the start of `input`: its
+    /// length.
+    fn sub_domains(input: &[u8]) -> Option<usize> {
+        let mut i = 0;
+        loop {
+            let rest = input.get(i..)?;
+            let n = rest
+                .iter()
+                .position(|&b| !is_ascii_ldh(b))
+                .unwrap_or(rest.len());
+            let label = &rest[..n];
+            if label.first().is_none_or(|&b| b == b'-') || label.last() == Some(&b'-') {
+                return None;
+            }
+            i += n;
+            if rest.get(n) != Some(&b'.') {
+                return Some(i);
+            }
+            i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn fast_path_takes_the_usual_commands_rfc5321_4_1_1() {
+        for line in [
+            &b"EHLO client.example.com"[..],
+            b"helo a-b.c",
+            b"MAIL FROM:<sender.1@example.org> SIZE=12345 BODY=8BITMIME",
+            b"mail from: <>",
+            b"RCPT TO:<rcpt0.1@mail.example.net> NOTIFY=SUCCESS,FAILURE",
+            b"RCPT TO:<Postmaster>",
+            b"DATA",
+            b"rset ",
+            b"NOOP",
+            b"QUIT",
+        ] {
+            let fast = fast::fast_only(line);
+            assert!(fast.is_some(), "{:?}", String::from_utf8_lossy(line));
+            assert_eq!(Command::parse_full(line).ok(), fast);
+            assert_eq!(Command::parse(line).ok(), fast);
+        }
+        for line in [
+            &b"RCPT TO:<\"a b\"@example.org>"[..],
+            b"RCPT TO:<a@[192.0.2.1]>",
+            b"RCPT TO:<@relay.example:a@example.org>",
+            b"MAIL FROM:<a@b> SMTPUTF8 X=\xc3\xa9",
+            b"RCPT TO:<a..b@example.org>",
+            b"EHLO -a.example",
+            b"NOOP hello",
+            b"DATA x",
+        ] {
+            assert!(
+                fast::fast_only(line).is_none(),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b"MAIL".to_vec()),
+            Just(b"rcpt".to_vec()),
+            Just(b"EHLO".to_vec()),
+            Just(b"Helo".to_vec()),
+            Just(b"LHLO".to_vec()),
+            Just(b"DATA".to_vec()),
+            Just(b"RSET".to_vec()),
+            Just(b"noop".to_vec()),
+            Just(b"QUIT".to_vec()),
+            Just(b" ".to_vec()),
+            Just(b"FROM:".to_vec()),
+            Just(b"To:".to_vec()),
+            Just(b"<".to_vec()),
+            Just(b">".to_vec()),
+            Just(b"<>".to_vec()),
+            Just(b"<Postmaster>".to_vec()),
+            Just(b"@".to_vec()),
+            Just(b".".to_vec()),
+            Just(b"-".to_vec()),
+            Just(b"a".to_vec()),
+            Just(b"Zz9".to_vec()),
+            Just(b"x!#$%&'*+/=?^_`{|}~".to_vec()),
+            Just(b"example.org".to_vec()),
+            Just(b"SIZE=12".to_vec()),
+            Just(b"BODY=8bitmime".to_vec()),
+            Just(b"NOTIFY=success,FAILURE".to_vec()),
+            Just(b"NOTIFY=DELAY,DELAY".to_vec()),
+            Just(b"ORCPT=rfc822;a+40b".to_vec()),
+            Just(b"ENVID=x+2".to_vec()),
+            Just(b"X-Y=z".to_vec()),
+            Just(b"=".to_vec()),
+            Just(b"[1.2.3.4]".to_vec()),
+            Just(b"\"q\"".to_vec()),
+            Just(vec![0xc3, 0xa9]),
+            Just(vec![0xff]),
+            Just(vec![0]),
+            Just(vec![b'\r']),
+            Just(vec![b'a'; 64]),
+            Just(vec![b'b'; 200]),
+            any::<u8>().prop_map(|b| vec![b]),
+        ]
+    }
+
+    proptest! {
+        /// The fast path never decides differently from the full grammar.
+        #[test]
+        fn fast_path_agrees_with_the_grammar(pieces in proptest::collection::vec(piece(), 0..14)) {
+            let line = pieces.concat();
+            prop_assert_eq!(Command::parse(&line), Command::parse_full(&line));
+            if let Some(fast) = fast::fast_only(&line) {
+                prop_assert_eq!(Command::parse_full(&line), Ok(fast));
+            }
+        }
+
+        /// The same for well-formed MAIL and RCPT lines with random paths.
+        #[test]
+        fn fast_path_agrees_on_paths(
+            verb in prop_oneof![Just("MAIL FROM:"), Just("RCPT TO:"), Just("mail from: ")],
+            local in "[a-zA-Z0-9.!#-]{0,70}",
+            domain in "[a-zA-Z0-9.-]{0,260}",
+            params in prop_oneof![Just(""), Just(" SIZE=1"), Just(" NOTIFY=NEVER"), Just("  X=y ")],
+        ) {
+            let line = format!("{verb}<{local}@{domain}>{params}");
+            prop_assert_eq!(Command::parse(line.as_bytes()), Command::parse_full(line.as_bytes()));
+            if let Some(fast) = fast::fast_only(line.as_bytes()) {
+                prop_assert_eq!(Command::parse_full(line.as_bytes()), Ok(fast));
+            }
+        }
+    }
 }

@@ -19,10 +19,6 @@ use crate::{ParseError, ParseErrorKind};
 /// part of it.
 pub(crate) type PResult<'a, O> = nom::IResult<&'a str, O, ParseError>;
 
-/// The result of a reply grammar rule, over raw bytes (reply text need not
-/// be UTF-8).
-pub(crate) type BResult<'a, O> = nom::IResult<&'a [u8], O, ParseError>;
-
 /// A hard failure of this kind (not retried by `alt`).
 pub(crate) fn failure(kind: ParseErrorKind) -> nom::Err<ParseError> {
     nom::Err::Failure(ParseError::new(kind))
@@ -113,6 +109,8 @@ const LDH_U: u8 = 2;
 const ATEXT: u8 = 4;
 const QTEXT_SMTP: u8 = 8;
 const ESMTP_VALUE: u8 = 16;
+const ATEXT_ASCII: u8 = 32;
+const LDH_ASCII: u8 = 64;
 
 /// The class bits of each byte value.
 static CLASS: [u8; 256] = classes();
@@ -161,6 +159,13 @@ const fn classes() -> [u8; 256] {
         if non_ascii || matches!(b, 33..=60 | 62..=126) {
             bits |= ESMTP_VALUE;
         }
+        if !non_ascii && bits & ATEXT != 0 {
+            bits |= ATEXT_ASCII;
+        }
+        if b.is_ascii_alphanumeric() || b == b'-' {
+            bits |= LDH_ASCII;
+        }
+
         table[i] = bits;
         i += 1;
     }
@@ -201,6 +206,54 @@ pub(crate) fn is_qtext_smtp(b: u8) -> bool {
 #[inline]
 pub(crate) fn is_esmtp_value_char(b: u8) -> bool {
     CLASS[usize::from(b)] & ESMTP_VALUE != 0
+}
+
+/// `ALPHA / DIGIT / "-"`: the bytes of an ASCII `sub-domain`, and of an
+/// `esmtp-keyword`.
+#[inline]
+pub(crate) fn is_ascii_ldh(b: u8) -> bool {
+    CLASS[usize::from(b)] & LDH_ASCII != 0
+}
+
+/// `atext` without `UTF8-non-ascii`: the bytes of an ASCII `Atom`.
+#[inline]
+pub(crate) fn is_ascii_atext(b: u8) -> bool {
+    CLASS[usize::from(b)] & ATEXT_ASCII != 0
+}
+
+/// `input == word`, ASCII letters compared case-insensitively, everything
+/// else exactly: what `eq_ignore_ascii_case` does, written so that with a
+/// constant `word` it compiles to a few wide compares instead of a loop
+/// (it runs for every keyword of every MAIL and RCPT). `word` is given in
+/// lowercase.
+#[inline(always)]
+pub(crate) fn eq_ignore_case<const N: usize>(input: &[u8], word: &[u8; N]) -> bool {
+    const { assert!(N <= 16) };
+    if input.len() != N {
+        return false;
+    }
+    let (mut bytes, mut want, mut fold) = ([0u8; 16], [0u8; 16], [0u8; 16]);
+    for i in 0..N {
+        bytes[i] = input[i];
+        want[i] = word[i];
+        // `| 0x20` maps exactly the two cases of a letter onto its lower case.
+        fold[i] = if word[i].is_ascii_lowercase() {
+            0x20
+        } else {
+            0
+        };
+    }
+    u128::from_le_bytes(bytes) | u128::from_le_bytes(fold) == u128::from_le_bytes(want)
+}
+
+/// `input` without a prefix equal to `word` as in [`eq_ignore_case`].
+#[inline(always)]
+pub(crate) fn strip_prefix_ignore_case_bytes<'a, const N: usize>(
+    input: &'a [u8],
+    word: &[u8; N],
+) -> Option<&'a [u8]> {
+    let (head, rest) = input.split_at_checked(N)?;
+    eq_ignore_case(head, word).then_some(rest)
 }
 
 /// Parses `1*20DIGIT` as u64 (the longest u64 has 20 digits); anything else,

@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use compact_str::CompactString;
+
 use crate::grammar::{
     PResult, byte, consumed, error, failure, finish, is_atext, is_let_dig, is_qtext_smtp,
     is_sub_domain_byte, strip_prefix_ignore_case, take_bytes1,
@@ -24,15 +26,23 @@ pub const MAX_PATH: usize = 256;
 ///
 /// U-labels are checked for syntax only (valid UTF-8, no hyphen at either
 /// end); [`Domain::to_ascii`] tells whether IDNA accepts them.
+///
+/// Up to 24 octets are stored inline, so parsing a command with a usual
+/// domain allocates nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Domain(String);
+pub struct Domain(CompactString);
 
 impl Domain {
     /// Validates a domain name (at most [`MAX_DOMAIN`] octets).
     pub fn new(domain: impl Into<String>) -> Result<Self, ParseError> {
         let domain = domain.into();
         check_domain(&domain)?;
-        Ok(Self(domain))
+        Ok(Self(CompactString::from(domain)))
+    }
+
+    /// A domain already matched by the grammar and checked for length.
+    pub(crate) fn from_checked(domain: &str) -> Self {
+        Self(CompactString::new(domain))
     }
 
     /// The domain as written.
@@ -181,8 +191,11 @@ impl std::fmt::Display for Host {
 
 /// A local part, kept in its wire form: a dot-atom, or a quoted string with
 /// its quotes and escapes (RFC 5321 §4.1.2 `Local-part`).
+///
+/// Up to 24 octets are stored inline, so parsing a command with a usual
+/// local part allocates nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct LocalPart(String);
+pub struct LocalPart(CompactString);
 
 impl LocalPart {
     /// Validates a local part in wire form (`john.doe` or `"john doe"`), at
@@ -193,7 +206,12 @@ impl LocalPart {
         if wire.len() > MAX_LOCAL_PART {
             return Err(ParseError::new(ParseErrorKind::PathTooLong));
         }
-        Ok(Self(wire))
+        Ok(Self(CompactString::from(wire)))
+    }
+
+    /// A local part already matched by the grammar and checked for length.
+    pub(crate) fn from_checked(wire: &str) -> Self {
+        Self(CompactString::new(wire))
     }
 
     /// A local part for this value, quoted only if it is not a dot-string
@@ -230,7 +248,7 @@ impl LocalPart {
     /// quoted string.
     pub fn value(&self) -> Cow<'_, str> {
         let Some(inner) = self.0.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
-            return Cow::Borrowed(&self.0);
+            return Cow::Borrowed(self.0.as_str());
         };
         if !inner.contains('\\') {
             return Cow::Borrowed(inner);
@@ -394,12 +412,12 @@ impl RawMailbox<'_> {
                 if d.len() > MAX_DOMAIN {
                     return Err(ParseError::new(ParseErrorKind::PathTooLong));
                 }
-                Host::Domain(Domain(d.to_owned()))
+                Host::Domain(Domain::from_checked(d))
             }
             RawHost::Literal(l) => Host::Literal(l),
         };
         Ok(Mailbox {
-            local_part: LocalPart(self.local.to_owned()),
+            local_part: LocalPart::from_checked(self.local),
             host,
         })
     }
@@ -487,7 +505,7 @@ pub(crate) fn host(input: &str) -> PResult<'_, Host> {
         return Ok((rest, Host::Literal(l)));
     }
     let (rest, d) = domain(input)?;
-    Ok((rest, Host::Domain(Domain(d.to_owned()))))
+    Ok((rest, Host::Domain(Domain::from_checked(d))))
 }
 
 /// `Local-part = Dot-string / Quoted-string` (RFC 5321 §4.1.2).

@@ -2,7 +2,8 @@
 //! the extensions real servers use.
 
 use crate::grammar::{
-    PResult, consumed, finish, is_esmtp_value_char, parse_u64, take_bytes, take_bytes1, utf8,
+    PResult, consumed, eq_ignore_case, finish, is_ascii_ldh, is_esmtp_value_char, parse_u64,
+    take_bytes, take_bytes1, utf8,
 };
 use crate::{Mailbox, ParseError, ParseErrorKind, xtext};
 use bytes::BytesMut;
@@ -174,11 +175,13 @@ impl Parameter {
         self.value.as_deref()
     }
 
-    fn from_raw(keyword: &str, value: Option<&str>) -> Self {
-        Self {
-            keyword: keyword.to_owned(),
-            value: value.map(str::to_owned),
-        }
+    /// A parameter as matched by [`esmtp_param`]: its bytes are checked
+    /// already, only UTF-8 is left (RFC 6531 allows it in values).
+    fn from_raw(keyword: &[u8], value: Option<&[u8]>) -> Result<Self, ParseError> {
+        Ok(Self {
+            keyword: utf8(keyword)?.to_owned(),
+            value: value.map(|v| utf8(v).map(str::to_owned)).transpose()?,
+        })
     }
 
     fn encode(&self, out: &mut BytesMut) {
@@ -207,59 +210,61 @@ impl MailParameters {
     /// twice is an error. More than one space between parameters is
     /// tolerated (Postfix does the same).
     pub fn parse(input: &[u8]) -> Result<Self, ParseError> {
-        Self::parse_str(utf8(input)?)
+        utf8(input)?;
+        Self::parse_bytes(input)
     }
 
-    /// [`MailParameters::parse`] of a line already checked for UTF-8.
-    pub(crate) fn parse_str(input: &str) -> Result<Self, ParseError> {
+    /// [`MailParameters::parse`] without the UTF-8 check of the whole
+    /// input: the caller checked it (a command line), or it is ASCII. Values
+    /// kept as text are checked on their own.
+    pub(crate) fn parse_bytes(input: &[u8]) -> Result<Self, ParseError> {
         let mut p = Self::default();
         for_each_param(input, |keyword, value| p.add(keyword, value))?;
         Ok(p)
     }
 
-    fn add(&mut self, keyword_str: &str, value_str: Option<&str>) -> Result<(), ParseError> {
-        let (keyword, value) = (keyword_str.as_bytes(), value_str.map(str::as_bytes));
+    fn add(&mut self, keyword: &[u8], value: Option<&[u8]>) -> Result<(), ParseError> {
         let dup = || ParseError::new(ParseErrorKind::Parameter);
-        if keyword.eq_ignore_ascii_case(b"SIZE") {
+        if eq_ignore_case(keyword, b"size") {
             // `size-value = 1*20DIGIT` (RFC 1870 §3).
             let n = value.and_then(parse_u64).ok_or_else(dup)?;
             replace(&mut self.size, n)
-        } else if keyword.eq_ignore_ascii_case(b"BODY") {
+        } else if eq_ignore_case(keyword, b"body") {
             let body = match value {
-                Some(v) if v.eq_ignore_ascii_case(b"7BIT") => Body::SevenBit,
-                Some(v) if v.eq_ignore_ascii_case(b"8BITMIME") => Body::EightBitMime,
-                Some(v) if v.eq_ignore_ascii_case(b"BINARYMIME") => Body::BinaryMime,
+                Some(v) if eq_ignore_case(v, b"7bit") => Body::SevenBit,
+                Some(v) if eq_ignore_case(v, b"8bitmime") => Body::EightBitMime,
+                Some(v) if eq_ignore_case(v, b"binarymime") => Body::BinaryMime,
                 _ => return Err(dup()),
             };
             replace(&mut self.body, body)
-        } else if keyword.eq_ignore_ascii_case(b"SMTPUTF8") {
+        } else if eq_ignore_case(keyword, b"smtputf8") {
             flag(&mut self.smtputf8, value)
-        } else if keyword.eq_ignore_ascii_case(b"RET") {
+        } else if eq_ignore_case(keyword, b"ret") {
             let ret = match value {
-                Some(v) if v.eq_ignore_ascii_case(b"FULL") => Ret::Full,
-                Some(v) if v.eq_ignore_ascii_case(b"HDRS") => Ret::Hdrs,
+                Some(v) if eq_ignore_case(v, b"full") => Ret::Full,
+                Some(v) if eq_ignore_case(v, b"hdrs") => Ret::Hdrs,
                 _ => return Err(dup()),
             };
             replace(&mut self.ret, ret)
-        } else if keyword.eq_ignore_ascii_case(b"ENVID") {
+        } else if eq_ignore_case(keyword, b"envid") {
             let v = xtext::xtext(value.ok_or_else(dup)?)?;
             replace(&mut self.envid, v)
-        } else if keyword.eq_ignore_ascii_case(b"AUTH") {
+        } else if eq_ignore_case(keyword, b"auth") {
             let auth = match value.ok_or_else(dup)? {
                 b"<>" => AuthParameter::Unknown,
                 v => AuthParameter::Mailbox(Mailbox::parse(&xtext::xtext(v)?).map_err(|_| dup())?),
             };
             replace(&mut self.auth, auth)
-        } else if keyword.eq_ignore_ascii_case(b"REQUIRETLS") {
+        } else if eq_ignore_case(keyword, b"requiretls") {
             flag(&mut self.requiretls, value)
-        } else if keyword.eq_ignore_ascii_case(b"BY") {
+        } else if eq_ignore_case(keyword, b"by") {
             let by = by_value(value.ok_or_else(dup)?)?;
             replace(&mut self.by, by)
-        } else if keyword.eq_ignore_ascii_case(b"MT-PRIORITY") {
+        } else if eq_ignore_case(keyword, b"mt-priority") {
             let p = priority_value(value.ok_or_else(dup)?)?;
             replace(&mut self.mt_priority, p)
         } else {
-            self.other.push(Parameter::from_raw(keyword_str, value_str));
+            self.other.push(Parameter::from_raw(keyword, value)?);
             Ok(())
         }
     }
@@ -350,23 +355,24 @@ impl RcptParameters {
     /// §4.1.2), the text after `RCPT TO:<path> `. Same rules as
     /// [`MailParameters::parse`].
     pub fn parse(input: &[u8]) -> Result<Self, ParseError> {
-        Self::parse_str(utf8(input)?)
+        utf8(input)?;
+        Self::parse_bytes(input)
     }
 
-    /// [`RcptParameters::parse`] of a line already checked for UTF-8.
-    pub(crate) fn parse_str(input: &str) -> Result<Self, ParseError> {
+    /// [`RcptParameters::parse`] without the UTF-8 check of the whole
+    /// input, like [`MailParameters::parse_bytes`].
+    pub(crate) fn parse_bytes(input: &[u8]) -> Result<Self, ParseError> {
         let mut p = Self::default();
         for_each_param(input, |keyword, value| p.add(keyword, value))?;
         Ok(p)
     }
 
-    fn add(&mut self, keyword_str: &str, value_str: Option<&str>) -> Result<(), ParseError> {
-        let (keyword, value) = (keyword_str.as_bytes(), value_str.map(str::as_bytes));
+    fn add(&mut self, keyword: &[u8], value: Option<&[u8]>) -> Result<(), ParseError> {
         let bad = || ParseError::new(ParseErrorKind::Parameter);
-        if keyword.eq_ignore_ascii_case(b"NOTIFY") {
+        if eq_ignore_case(keyword, b"notify") {
             let n = notify_value(value.ok_or_else(bad)?)?;
             replace(&mut self.notify, n)
-        } else if keyword.eq_ignore_ascii_case(b"ORCPT") {
+        } else if eq_ignore_case(keyword, b"orcpt") {
             let v = value.ok_or_else(bad)?;
             // `original-recipient-address = addr-type ";" xtext` (RFC 3461 §4.2).
             let semi = memchr::memchr(b';', v).ok_or_else(bad)?;
@@ -380,7 +386,7 @@ impl RcptParameters {
             };
             replace(&mut self.orcpt, o)
         } else {
-            self.other.push(Parameter::from_raw(keyword_str, value_str));
+            self.other.push(Parameter::from_raw(keyword, value)?);
             Ok(())
         }
     }
@@ -465,54 +471,61 @@ fn flag(slot: &mut bool, value: Option<&[u8]>) -> Result<(), ParseError> {
     Ok(())
 }
 
-/// Calls `f` for each `esmtp-param` of `esmtp-param *(SP esmtp-param)`.
+/// Calls `f` for each `esmtp-param` of `esmtp-param *(SP esmtp-param)`,
+/// leading spaces and runs of spaces between parameters tolerated.
 fn for_each_param(
-    mut input: &str,
-    mut f: impl FnMut(&str, Option<&str>) -> Result<(), ParseError>,
+    input: &[u8],
+    mut f: impl FnMut(&[u8], Option<&[u8]>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
     let bad = ParseError::new(ParseErrorKind::Parameter);
-    input = input.trim_start_matches(' ');
-    while !input.is_empty() {
-        let (rest, (keyword, value)) = esmtp_param(input).map_err(|_| bad)?;
+    let mut i = 0;
+    while input.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    while i < input.len() {
+        let (len, keyword, value) = esmtp_param(&input[i..]).ok_or(bad)?;
         f(keyword, value)?;
-        if rest.is_empty() {
+        i += len;
+        if i == input.len() {
             break;
         }
-        let (rest, _) = take_bytes1(rest, |b| b == b' ').map_err(|_| bad)?;
-        input = rest;
+        if input[i] != b' ' {
+            return Err(bad);
+        }
+        while input.get(i) == Some(&b' ') {
+            i += 1;
+        }
     }
     Ok(())
 }
 
-/// `esmtp-param = esmtp-keyword ["=" esmtp-value]` (RFC 5321 §4.1.2).
-/// One pass over the bytes (it runs for every parameter of every MAIL and
-/// RCPT); [`esmtp_keyword`] and [`esmtp_value`] are the same rules apart.
-fn esmtp_param(input: &str) -> PResult<'_, (&str, Option<&str>)> {
-    let bad = || crate::grammar::error(ParseErrorKind::Parameter);
-    let b = input.as_bytes();
-    if !b.first().is_some_and(u8::is_ascii_alphanumeric) {
-        return Err(bad());
+/// A matched `esmtp-param`: its length, keyword and value.
+type RawParam<'a> = (usize, &'a [u8], Option<&'a [u8]>);
+
+/// `esmtp-param = esmtp-keyword ["=" esmtp-value]` (RFC 5321 §4.1.2) at the
+/// start of `input`: its length, keyword and value. One pass over the
+/// bytes (it runs for every parameter of every MAIL and RCPT);
+/// [`esmtp_keyword`] and [`esmtp_value`] are the same rules apart.
+fn esmtp_param(input: &[u8]) -> Option<RawParam<'_>> {
+    if !input.first().is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
     }
-    let mut i = 1;
-    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'-') {
-        i += 1;
+    let i = input
+        .iter()
+        .position(|&b| !is_ascii_ldh(b))
+        .unwrap_or(input.len());
+    let (keyword, rest) = input.split_at(i);
+    let Some(rest) = rest.strip_prefix(b"=") else {
+        return Some((i, keyword, None));
+    };
+    let n = rest
+        .iter()
+        .position(|&b| !is_esmtp_value_char(b))
+        .unwrap_or(rest.len());
+    if n == 0 {
+        return None;
     }
-    let keyword_end = i;
-    let mut value = None;
-    if b.get(i) == Some(&b'=') {
-        i += 1;
-        let start = i;
-        while i < b.len() && is_esmtp_value_char(b[i]) {
-            i += 1;
-        }
-        if i == start {
-            return Err(bad());
-        }
-        value = Some(input.get(start..i).ok_or_else(bad)?);
-    }
-    let keyword = input.get(..keyword_end).ok_or_else(bad)?;
-    let rest = input.get(i..).ok_or_else(bad)?;
-    Ok((rest, (keyword, value)))
+    Some((i + 1 + n, keyword, Some(&rest[..n])))
 }
 
 /// `esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")` (RFC 5321 §4.1.2).
@@ -586,24 +599,35 @@ fn priority_value(v: &[u8]) -> Result<i8, ParseError> {
 /// An element given twice is an error.
 fn notify_value(v: &[u8]) -> Result<Notify, ParseError> {
     let bad = || ParseError::new(ParseErrorKind::Parameter);
-    if v.eq_ignore_ascii_case(b"NEVER") {
+    if eq_ignore_case(v, b"never") {
         return Ok(Notify::Never);
     }
     let (mut success, mut failure, mut delay) = (false, false, false);
-    for element in v.split(|&b| b == b',') {
-        let slot = if element.eq_ignore_ascii_case(b"SUCCESS") {
-            &mut success
-        } else if element.eq_ignore_ascii_case(b"FAILURE") {
-            &mut failure
-        } else if element.eq_ignore_ascii_case(b"DELAY") {
-            &mut delay
-        } else {
-            return Err(bad());
+    let mut rest = v;
+    loop {
+        // Each element is matched in place, its length known from its
+        // first letter; a comma or the end must follow.
+        let (slot, len) = match rest.first().map(|b| b | 0x20) {
+            Some(b's') if rest.get(..7).is_some_and(|e| eq_ignore_case(e, b"success")) => {
+                (&mut success, 7)
+            }
+            Some(b'f') if rest.get(..7).is_some_and(|e| eq_ignore_case(e, b"failure")) => {
+                (&mut failure, 7)
+            }
+            Some(b'd') if rest.get(..5).is_some_and(|e| eq_ignore_case(e, b"delay")) => {
+                (&mut delay, 5)
+            }
+            _ => return Err(bad()),
         };
         if *slot {
             return Err(bad());
         }
         *slot = true;
+        match rest.get(len..) {
+            Some([]) => break,
+            Some([b',', next @ ..]) => rest = next,
+            _ => return Err(bad()),
+        }
     }
     Ok(Notify::On {
         success,
@@ -615,18 +639,56 @@ fn notify_value(v: &[u8]) -> Result<Notify, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// RFC 3461 §4.1 read the obvious way, for comparison.
+    fn notify_model(v: &[u8]) -> Option<Notify> {
+        if v.eq_ignore_ascii_case(b"NEVER") {
+            return Some(Notify::Never);
+        }
+        let mut flags = [false; 3];
+        for element in v.split(|&b| b == b',') {
+            let i = [&b"SUCCESS"[..], b"FAILURE", b"DELAY"]
+                .iter()
+                .position(|w| element.eq_ignore_ascii_case(w))?;
+            if std::mem::replace(&mut flags[i], true) {
+                return None;
+            }
+        }
+        Some(Notify::On {
+            success: flags[0],
+            failure: flags[1],
+            delay: flags[2],
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn notify_matches_the_obvious_reading_rfc3461_4_1(
+            parts in proptest::collection::vec(prop_oneof![
+                Just(&b"SUCCESS"[..]), Just(&b"failure"[..]), Just(&b"Delay"[..]),
+                Just(&b"NEVER"[..]), Just(&b","[..]), Just(&b"X"[..]), Just(&b"SUCCES"[..]),
+            ], 0..6)
+        ) {
+            let v = parts.concat();
+            prop_assert_eq!(notify_value(&v).ok(), notify_model(&v));
+        }
+    }
 
     #[test]
     fn esmtp_param_rule_rfc5321_4_1_2() {
         assert_eq!(
-            esmtp_param("SIZE=10 X").unwrap(),
-            (" X", ("SIZE", Some("10")))
+            esmtp_param(b"SIZE=10 X").unwrap(),
+            (7, &b"SIZE"[..], Some(&b"10"[..]))
         );
-        assert_eq!(esmtp_param("X-Y").unwrap(), ("", ("X-Y", None)));
-        assert_eq!(esmtp_param("A=b=c").unwrap(), ("=c", ("A", Some("b"))));
-        assert!(esmtp_param("-X").is_err());
-        assert!(esmtp_param("X=").is_err());
-        assert!(esmtp_param("").is_err());
+        assert_eq!(esmtp_param(b"X-Y").unwrap(), (3, &b"X-Y"[..], None));
+        assert_eq!(
+            esmtp_param(b"A=b=c").unwrap(),
+            (3, &b"A"[..], Some(&b"b"[..]))
+        );
+        assert!(esmtp_param(b"-X").is_none());
+        assert!(esmtp_param(b"X=").is_none());
+        assert!(esmtp_param(b"").is_none());
     }
 
     #[test]
@@ -638,5 +700,22 @@ mod tests {
         assert!(priority_value(b"--1").is_err());
         assert_eq!(notify_value(b"never"), Ok(Notify::Never));
         assert!(notify_value(b",").is_err());
+        for bad in [
+            &b"SUCCESS,"[..],
+            b",DELAY",
+            b"DELAY,,FAILURE",
+            b"SUCCESSX",
+            b"NEVER,DELAY",
+        ] {
+            assert!(notify_value(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            notify_value(b"delay,Success"),
+            Ok(Notify::On {
+                success: true,
+                failure: false,
+                delay: true
+            })
+        );
     }
 }

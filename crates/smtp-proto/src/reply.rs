@@ -4,7 +4,6 @@ use std::fmt::Write as _;
 
 use bytes::{Buf as _, Bytes, BytesMut};
 
-use crate::grammar::{BResult, error, failure};
 use crate::{ParseError, ParseErrorKind};
 
 /// A three-digit reply code, 200 to 599 (RFC 5321 §4.2.1). Codes from 1xx
@@ -100,11 +99,54 @@ impl std::fmt::Display for EnhancedStatusCode {
 ///
 /// Text is kept as received (`Bytes`): servers send Latin-1 and worse, and
 /// nothing is altered; [`text`](Self::text) gives a lossy UTF-8 view.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Reply {
     code: ReplyCode,
     enhanced: Option<EnhancedStatusCode>,
-    lines: Vec<Bytes>,
+    lines: Lines,
+}
+
+/// The text lines of a [`Reply`]: most replies have one, which is kept
+/// without a separate allocation.
+#[derive(Clone)]
+enum Lines {
+    One([Bytes; 1]),
+    Many(Vec<Bytes>),
+}
+
+impl Lines {
+    fn from_vec(mut lines: Vec<Bytes>) -> Self {
+        match lines.len() {
+            0 => Lines::One([Bytes::new()]),
+            1 => Lines::One([lines.pop().unwrap_or_default()]),
+            _ => Lines::Many(lines),
+        }
+    }
+
+    fn as_slice(&self) -> &[Bytes] {
+        match self {
+            Lines::One(line) => line,
+            Lines::Many(lines) => lines,
+        }
+    }
+}
+
+impl PartialEq for Reply {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && self.enhanced == other.enhanced && self.lines() == other.lines()
+    }
+}
+
+impl Eq for Reply {}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("code", &self.code)
+            .field("enhanced", &self.enhanced)
+            .field("lines", &self.lines())
+            .finish()
+    }
 }
 
 impl Reply {
@@ -128,13 +170,10 @@ impl Reply {
             }
             v.push(line);
         }
-        if v.is_empty() {
-            v.push(Bytes::new());
-        }
         Ok(Self {
             code,
             enhanced,
-            lines: v,
+            lines: Lines::from_vec(v),
         })
     }
 
@@ -152,13 +191,13 @@ impl Reply {
 
     /// The text lines, enhanced code stripped.
     pub fn lines(&self) -> &[Bytes] {
-        &self.lines
+        self.lines.as_slice()
     }
 
     /// All lines joined with `\n`, lossily decoded, for display.
     pub fn text(&self) -> String {
         let mut out = String::new();
-        for (i, line) in self.lines.iter().enumerate() {
+        for (i, line) in self.lines().iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
@@ -179,8 +218,8 @@ impl Reply {
             b'0' + (code / 10 % 10) as u8,
             b'0' + (code % 10) as u8,
         ];
-        let n = self.lines.len();
-        for (i, line) in self.lines.iter().enumerate() {
+        let n = self.lines().len();
+        for (i, line) in self.lines().iter().enumerate() {
             out.extend_from_slice(&digits);
             let last = i + 1 == n;
             match self.enhanced {
@@ -213,7 +252,7 @@ impl std::fmt::Display for Reply {
         if let Some(e) = self.enhanced {
             write!(f, " {e}")?;
         }
-        for (i, line) in self.lines.iter().enumerate() {
+        for (i, line) in self.lines().iter().enumerate() {
             f.write_str(if i == 0 { " " } else { " / " })?;
             for c in String::from_utf8_lossy(line).chars() {
                 let c = if c.is_control() { '\u{fffd}' } else { c };
@@ -266,44 +305,30 @@ impl ReplyParser {
     ///
     /// The enhanced status code (RFC 2034 §4, RFC 3463 §2) is read from the
     /// first line; later lines lose it only when they carry the same one.
-    pub fn push_line(&mut self, line: Bytes) -> Result<Option<Reply>, ParseError> {
-        let result = self.push(line);
-        if result.is_err() {
-            self.reset();
-        }
-        result
-    }
-
-    fn reset(&mut self) {
-        self.code = None;
-        self.enhanced = None;
-        self.lines.clear();
-        self.bytes = 0;
-    }
-
-    fn push(&mut self, mut line: Bytes) -> Result<Option<Reply>, ParseError> {
-        let (text, (code, last)) = reply_line(&line).map_err(|e| match e {
-            nom::Err::Failure(e) => e,
-            _ => ParseError::new(ParseErrorKind::ReplyCode),
-        })?;
+    pub fn push_line(&mut self, mut line: Bytes) -> Result<Option<Reply>, ParseError> {
+        // Every error goes through `fail`, which resets the parser, so the
+        // result is built once, in place.
+        let Some((text, (code, last))) = reply_line(&line) else {
+            return Err(self.fail(ParseErrorKind::ReplyCode));
+        };
         if has_nul_cr_lf(text) {
-            return Err(ParseError::new(ParseErrorKind::ControlCharacter));
+            return Err(self.fail(ParseErrorKind::ControlCharacter));
         }
         if self.code.is_some_and(|c| c != code) {
-            return Err(ParseError::new(ParseErrorKind::ReplyCodeMismatch));
+            return Err(self.fail(ParseErrorKind::ReplyCodeMismatch));
         }
         self.bytes = self.bytes.saturating_add(line.len());
         if self.lines.len() >= self.max_lines || self.bytes > self.max_bytes {
-            return Err(ParseError::new(ParseErrorKind::ReplyTooLong));
+            return Err(self.fail(ParseErrorKind::ReplyTooLong));
         }
         let mut start = line.len() - text.len();
         if self.lines.is_empty() {
-            if let Ok((rest, esc)) = enhanced_status_code(text) {
+            if let Some((rest, esc)) = enhanced_status_code(text) {
                 self.enhanced = Some(esc);
                 start = line.len() - rest.len();
             }
         } else if let Some(first) = self.enhanced {
-            if let Ok((rest, esc)) = enhanced_status_code(text) {
+            if let Some((rest, esc)) = enhanced_status_code(text) {
                 if esc == first {
                     start = line.len() - rest.len();
                 }
@@ -316,22 +341,33 @@ impl ReplyParser {
             self.lines.push(line);
             return Ok(None);
         }
-        // One allocation of the exact size; the scratch vector is reused.
+        // No allocation for a one-line reply, one of the exact size for a
+        // longer one; the scratch vector is reused.
         let lines = if self.lines.is_empty() {
-            vec![line]
+            Lines::One([line])
         } else {
             let mut lines = Vec::with_capacity(self.lines.len() + 1);
             lines.append(&mut self.lines);
             lines.push(line);
-            lines
+            Lines::Many(lines)
         };
-        let reply = Reply {
+        self.code = None;
+        self.bytes = 0;
+        Ok(Some(Reply {
             code,
             enhanced: self.enhanced.take(),
             lines,
-        };
-        self.reset();
-        Ok(Some(reply))
+        }))
+    }
+
+    /// Resets the parser after an error: the partial reply is dropped.
+    #[cold]
+    fn fail(&mut self, kind: ParseErrorKind) -> ParseError {
+        self.code = None;
+        self.enhanced = None;
+        self.lines.clear();
+        self.bytes = 0;
+        ParseError::new(kind)
     }
 
     /// Whether a multi-line reply is half-received.
@@ -340,13 +376,39 @@ impl ReplyParser {
     }
 }
 
-/// Whether `text` holds a NUL, CR or LF. Branch-free, so that the compiler
-/// vectorizes it: for the short lines of replies this is several times
-/// cheaper than a call to `memchr3`.
+/// Whether `text` holds a NUL, CR or LF, in fixed-size blocks that compile
+/// to a few vector compares each: for the short lines of replies this is
+/// several times cheaper than a call to `memchr3`.
 fn has_nul_cr_lf(text: &[u8]) -> bool {
-    text.iter().fold(0u8, |found, &b| {
-        found | u8::from(b == 0) | u8::from(b == b'\r') | u8::from(b == b'\n')
-    }) != 0
+    // One accumulator per byte value: written as one test, the compiler
+    // turns the three compares into a scalar bit test per byte.
+    #[inline(always)]
+    fn any_bad<const N: usize>(block: &[u8; N]) -> bool {
+        let (mut nul, mut cr, mut lf) = (false, false, false);
+        for &b in block {
+            nul |= b == 0;
+            cr |= b == b'\r';
+            lf |= b == b'\n';
+        }
+        nul | cr | lf
+    }
+    let mut rest = text;
+    while let Some((block, tail)) = rest.split_first_chunk::<16>() {
+        if any_bad(block) {
+            return true;
+        }
+        rest = tail;
+    }
+    // The tail: one overlapping block, or a few bytes of a short text.
+    match (
+        text.last_chunk::<16>(),
+        text.first_chunk::<8>(),
+        text.last_chunk::<8>(),
+    ) {
+        (Some(block), _, _) => any_bad(block),
+        (None, Some(head), Some(tail)) => any_bad(head) || any_bad(tail),
+        _ => rest.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n'),
+    }
 }
 
 /// The start of `reply-line = *( Reply-code "-" [ textstring ] CRLF )
@@ -356,58 +418,76 @@ fn has_nul_cr_lf(text: &[u8]) -> bool {
 /// `Reply-code = %x32-35 %x30-35 %x30-39`; the middle digit is taken as any
 /// digit and the range checked by [`ReplyCode::new`]. Hand-written (it runs
 /// once per received line), with the signature of a nom parser.
-fn reply_line(input: &[u8]) -> BResult<'_, (ReplyCode, bool)> {
-    let [a, b, c, rest @ ..] = input else {
-        return Err(failure(ParseErrorKind::ReplyCode));
+fn reply_line(input: &[u8]) -> Option<(&[u8], (ReplyCode, bool))> {
+    let [a @ b'2'..=b'5', b @ b'0'..=b'9', c @ b'0'..=b'9', rest @ ..] = input else {
+        return None;
     };
-    if !(a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit()) {
-        return Err(failure(ParseErrorKind::ReplyCode));
-    }
     let n = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
-    let code = ReplyCode::new(n).map_err(nom::Err::Failure)?;
+    let code = ReplyCode(n);
     match rest {
-        [] => Ok((rest, (code, true))),
-        [b' ', text @ ..] => Ok((text, (code, true))),
-        [b'-', text @ ..] => Ok((text, (code, false))),
-        _ => Err(failure(ParseErrorKind::ReplyCode)),
+        [] => Some((rest, (code, true))),
+        [b' ', text @ ..] => Some((text, (code, true))),
+        [b'-', text @ ..] => Some((text, (code, false))),
+        _ => None,
     }
 }
 
 /// `status-code = class "." subject "." detail`, `class = "2" / "4" /
 /// "5"`, `subject = 1*3digit`, `detail = 1*3digit` (RFC 3463 §2), at the
 /// start of the text and followed by SP (consumed) or the end of the line.
-fn enhanced_status_code(input: &[u8]) -> BResult<'_, EnhancedStatusCode> {
+fn enhanced_status_code(input: &[u8]) -> Option<(&[u8], EnhancedStatusCode)> {
+    // The usual one-digit form, `2.1.0 `, first.
+    if let [
+        c @ (b'2' | b'4' | b'5'),
+        b'.',
+        s @ b'0'..=b'9',
+        b'.',
+        d @ b'0'..=b'9',
+        rest @ ..,
+    ] = input
+    {
+        let rest = match rest {
+            [] => Some(rest),
+            [b' ', rest @ ..] => Some(rest),
+            [b'0'..=b'9', ..] => None,
+            _ => return None,
+        };
+        if let Some(rest) = rest {
+            let esc = EnhancedStatusCode::new(c - b'0', u16::from(s - b'0'), u16::from(d - b'0'));
+            return Some((rest, esc));
+        }
+    }
     let (class, rest) = match input {
         [c @ (b'2' | b'4' | b'5'), b'.', rest @ ..] => (c - b'0', rest),
-        _ => return Err(error(ParseErrorKind::Syntax)),
+        _ => return None,
     };
     let (rest, subject) = one_to_three_digits(rest)?;
     let [b'.', rest @ ..] = rest else {
-        return Err(error(ParseErrorKind::Syntax));
+        return None;
     };
     let (rest, detail) = one_to_three_digits(rest)?;
     let rest = match rest {
         [] => rest,
         [b' ', rest @ ..] => rest,
-        _ => return Err(error(ParseErrorKind::Syntax)),
+        _ => return None,
     };
-    Ok((rest, EnhancedStatusCode::new(class, subject, detail)))
+    Some((rest, EnhancedStatusCode::new(class, subject, detail)))
 }
 
 /// `1*3digit`.
-fn one_to_three_digits(input: &[u8]) -> BResult<'_, u16> {
+fn one_to_three_digits(input: &[u8]) -> Option<(&[u8], u16)> {
     let n = input
         .iter()
         .take(3)
         .take_while(|b| b.is_ascii_digit())
         .count();
     if n == 0 {
-        return Err(error(ParseErrorKind::Syntax));
+        return None;
     }
     let value = input[..n]
         .iter()
         .fold(0u16, |v, d| v * 10 + u16::from(d - b'0'));
-    Ok((&input[n..], value))
+    Some((&input[n..], value))
 }
 
 #[cfg(test)]
@@ -429,7 +509,7 @@ mod tests {
             b"099 x",
             b"\xff\xff\xff",
         ] {
-            assert!(reply_line(bad).is_err(), "{bad:?}");
+            assert!(reply_line(bad).is_none(), "{bad:?}");
         }
     }
 
@@ -456,7 +536,7 @@ mod tests {
             b"2.0000.0",
             b"2.0.0x",
         ] {
-            assert!(enhanced_status_code(bad).is_err(), "{bad:?}");
+            assert!(enhanced_status_code(bad).is_none(), "{bad:?}");
         }
     }
 }

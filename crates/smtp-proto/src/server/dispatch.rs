@@ -35,10 +35,18 @@ impl Server {
         // An over-long line is reported while it is still at the front of
         // the buffer, so its verb tells which reply fits.
         let auth = is_auth_line(self.framer.buffered());
-        match self.framer.next_line() {
-            Ok(Some(line)) => {
+        // The line is lent by the framer and judged into owned values at
+        // once (no shared slice per command line).
+        let normalize = self.config.quirks.bare_line_endings == BareLineEndings::Normalize;
+        let limits = (
+            self.config.limits.auth_line,
+            self.config.limits.command_line,
+        );
+        match self.framer.next_line_ref() {
+            Ok(Some((content, ending))) => {
+                let verdict = judge_command_line(content, ending, normalize, limits);
                 self.lines_done += 1;
-                self.on_command_line(line);
+                self.on_command_line(verdict);
                 true
             }
             Ok(None) => false,
@@ -96,39 +104,23 @@ impl Server {
         }
     }
 
-    fn on_command_line(&mut self, line: Line) {
-        if let Some(bare) = Self::bare_line_ending(&line) {
-            // A bare CR inside a line is refused under either policy: it
-            // cannot be part of a valid command (SECURITY.md SM-S4).
-            let normalize = self.config.quirks.bare_line_endings == BareLineEndings::Normalize;
-            if !(normalize && bare == BareLineEnding::Lf) {
-                self.refuse(
-                    BadCommand::BareLineEnding(bare),
-                    replies::BARE_LINE_ENDING,
-                    Count::Yes,
-                );
-                return;
+    fn on_command_line(&mut self, verdict: LineVerdict) {
+        match verdict {
+            LineVerdict::Bare(bare) => self.refuse(
+                BadCommand::BareLineEnding(bare),
+                replies::BARE_LINE_ENDING,
+                Count::Yes,
+            ),
+            LineVerdict::TooLong { auth } => {
+                let canned = if auth {
+                    replies::AUTH_LINE_TOO_LONG
+                } else {
+                    replies::LINE_TOO_LONG
+                };
+                self.refuse(BadCommand::LineTooLong, canned, Count::Yes);
             }
-        }
-        let content = &line.content[..];
-        let is_auth = is_auth_line(content);
-        let limit = if is_auth {
-            self.config.limits.auth_line
-        } else {
-            self.config.limits.command_line
-        };
-        if content.len() + 2 > limit {
-            let canned = if is_auth {
-                replies::AUTH_LINE_TOO_LONG
-            } else {
-                replies::LINE_TOO_LONG
-            };
-            self.refuse(BadCommand::LineTooLong, canned, Count::Yes);
-            return;
-        }
-        match Command::parse(content) {
-            Ok(command) => self.dispatch(command),
-            Err(error) => self.refuse(
+            LineVerdict::Parsed(Ok(command)) => self.dispatch(command),
+            LineVerdict::Parsed(Err(error)) => self.refuse(
                 BadCommand::Syntax(error),
                 parse_error_reply(error),
                 Count::Yes,
@@ -549,6 +541,50 @@ impl Server {
 
 /// Whether a line is an AUTH command, whose limit is RFC 4954's 12288
 /// octets rather than 512.
+/// What a command line amounts to, decided while the framer lends it.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a value that lives for one call; boxing would allocate per command"
+)]
+enum LineVerdict {
+    /// A bare line ending the policy refuses.
+    Bare(BareLineEnding),
+    /// Longer than the limit for its kind (AUTH lines have their own).
+    TooLong { auth: bool },
+    /// The line went to the parser.
+    Parsed(Result<Command, ParseError>),
+}
+
+/// Judges one command line: a bare CR inside it is refused under either
+/// policy, since it cannot be part of a valid command, and a bare LF unless
+/// the policy normalises (SECURITY.md SM-S4); then the length limit
+/// (`limits` is `(auth_line, command_line)`, CRLF counted); then the parser.
+fn judge_command_line(
+    content: &[u8],
+    ending: LineEnding,
+    normalize: bool,
+    limits: (usize, usize),
+) -> LineVerdict {
+    let bare = if memchr::memchr(b'\r', content).is_some() {
+        Some(BareLineEnding::Cr)
+    } else if ending == LineEnding::Lf {
+        Some(BareLineEnding::Lf)
+    } else {
+        None
+    };
+    if let Some(bare) = bare {
+        if !(normalize && bare == BareLineEnding::Lf) {
+            return LineVerdict::Bare(bare);
+        }
+    }
+    let auth = is_auth_line(content);
+    let limit = if auth { limits.0 } else { limits.1 };
+    if content.len() + 2 > limit {
+        return LineVerdict::TooLong { auth };
+    }
+    LineVerdict::Parsed(Command::parse(content))
+}
+
 fn is_auth_line(line: &[u8]) -> bool {
     line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"AUTH ")
 }
