@@ -14,6 +14,10 @@ use crate::clock::{Clock, Sleep};
 use crate::config::{Config, READ_BUFFER_SIZE};
 use crate::error::Error;
 use crate::queue::{Head, MAX_SLICES, OutQueue};
+
+/// Up to this many queued bytes in several pieces are copied into one
+/// buffer and written at once (see `step_write`).
+const COALESCE_LIMIT: usize = 16 * 1024;
 use crate::tls::TlsRole;
 use crate::transcript::{Direction, Recorder, Redactor, Transcript};
 
@@ -77,6 +81,8 @@ pub struct Connection<P: Protocol, IO> {
     read_end: usize,
     plain_buf: Vec<u8>,
     out: OutQueue,
+    /// Small queued pieces copied together, so they leave in one write.
+    coalesce: Vec<u8>,
     events: VecDeque<P::Event>,
     needs_flush: bool,
     read_eof: bool,
@@ -149,6 +155,7 @@ where
             read_end: 0,
             plain_buf: Vec::new(),
             out: OutQueue::default(),
+            coalesce: Vec::new(),
             events: VecDeque::new(),
             needs_flush: false,
             read_eof: false,
@@ -575,7 +582,22 @@ where
                     if self.out.head() == Head::Data {
                         let mut slices = [IoSlice::new(&[]); MAX_SLICES];
                         let n = self.out.slices(&mut slices);
-                        match Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..n]) {
+                        let total: usize = slices[..n].iter().map(|s| s.len()).sum();
+                        let written = if n > 1 && total <= COALESCE_LIMIT {
+                            // Several small pieces (a pipelined envelope, the
+                            // last body chunk and the final dot) leave in one
+                            // write even on streams that do not pass vectored
+                            // writes through, such as tokio-util's Compat: one
+                            // segment instead of several, no delayed ACK.
+                            self.coalesce.clear();
+                            for slice in &slices[..n] {
+                                self.coalesce.extend_from_slice(slice);
+                            }
+                            Pin::new(&mut self.io).poll_write(cx, &self.coalesce)
+                        } else {
+                            Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..n])
+                        };
+                        match written {
                             Poll::Ready(Ok(0)) => {
                                 return Err(Error::Io(io::ErrorKind::WriteZero.into()));
                             }

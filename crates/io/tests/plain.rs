@@ -281,3 +281,63 @@ async fn machine_error_comes_after_the_events_and_reply_it_queued() {
     // The reply queued before the failure still went out, then the close.
     assert_eq!(peer.await.unwrap(), b"NOOP\r\n");
 }
+
+/// A sink that records every `poll_write` and, like tokio-util's Compat,
+/// does not implement vectored writes (the default writes the first slice).
+#[derive(Default)]
+struct CountingSink {
+    writes: Vec<Vec<u8>>,
+}
+
+impl futures_io::AsyncRead for CountingSink {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        _buf: &mut [u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Pending
+    }
+}
+
+impl futures_io::AsyncWrite for CountingSink {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.writes.push(buf.to_vec());
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn small_queued_pieces_leave_in_one_write_without_vectored_io() {
+    // A pipelined batch queued as three transmits must reach the socket as
+    // one segment, even through a stream whose vectored write only takes
+    // the first slice (an extra segment costs a delayed ACK per message).
+    let mut client = Connection::new(CountingSink::default(), LineMachine::client(), TokioClock);
+    client.protocol_mut().send(b"MAIL FROM:<a@example.org>");
+    client.protocol_mut().send(b"RCPT TO:<b@example.org>");
+    client.protocol_mut().send(b"DATA");
+    client.flush().await.unwrap();
+    let writes = &client.get_ref().writes;
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert_eq!(
+        writes[0],
+        b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n"
+    );
+}
