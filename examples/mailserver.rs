@@ -556,7 +556,12 @@ async fn run_smtp(listener: TcpListener, options: Arc<ServerOptions>, store: Arc
     }
 }
 
-#[tokio::main]
+// One thread runs every connection: the per-connection work is small and
+// the machines are cheap, so a multi-threaded runtime spent more on
+// cross-thread wake-ups than it gained (smtp-source -d -s 10 -m 20000:
+// about 24,000 msg/s on one thread against 18,000-24,000 on two, here on
+// 2 cores). Maildir writes still go to tokio's blocking pool.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(args) => args,
