@@ -72,8 +72,8 @@ fn replies(c: &mut Criterion) {
             let mut parsed = 0usize;
             for chunk in input.chunks(READ_CHUNK) {
                 framer.push(chunk);
-                while let Ok(Some(line)) = framer.next_line() {
-                    if let Ok(Some(reply)) = parser.push_line(line.content) {
+                while let Ok(Some((line, _))) = framer.next_line_ref() {
+                    if let Ok(Some(reply)) = parser.push_line_ref(line) {
                         black_box(&reply);
                         parsed += 1;
                     }

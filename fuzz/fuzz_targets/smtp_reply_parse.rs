@@ -12,8 +12,8 @@ fuzz_target!(|data: &[u8]| {
     let mut framer = LineFramer::new(4096);
     let mut parser = ReplyParser::new(100, 64 * 1024);
     framer.push(data);
-    while let Ok(Some(line)) = framer.next_line() {
-        let Ok(Some(reply)) = parser.push_line(line.content) else {
+    while let Ok(Some((line, _))) = framer.next_line_ref() {
+        let Ok(Some(reply)) = parser.push_line_ref(line) else {
             continue;
         };
         let mut wire = BytesMut::new();

@@ -1,7 +1,5 @@
 //! EHLO keywords (RFC 5321 §4.1.1.1 `ehlo-line`), typed.
 
-use bytes::Bytes;
-
 use crate::grammar::parse_u64;
 use crate::{Domain, MechanismName, ParseError, Reply, ReplyCode};
 
@@ -53,13 +51,13 @@ impl Capabilities {
     /// mechanism names are skipped.
     pub fn from_ehlo_reply(reply: &Reply) -> Self {
         let mut caps = Self::default();
-        for line in reply.lines().iter().skip(1) {
+        for line in reply.lines().skip(1) {
             caps.add_line(line);
         }
         caps
     }
 
-    fn add_line(&mut self, line: &Bytes) {
+    fn add_line(&mut self, line: &[u8]) {
         let text = String::from_utf8_lossy(line);
         let mut words = text.split(' ').filter(|w| !w.is_empty());
         let Some(keyword) = words.next() else {

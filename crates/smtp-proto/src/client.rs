@@ -785,8 +785,10 @@ impl Client {
 
     fn process_lines(&mut self, now: Instant) -> Result<(), Error> {
         while self.error.is_none() && !self.closed {
-            let line = match self.framer.next_line() {
-                Ok(Some(line)) => line,
+            // Borrowed: the reply copies its text, so the receive buffer
+            // is never shared (no reference counting per line).
+            let line = match self.framer.next_line_ref() {
+                Ok(Some((line, _))) => line,
                 Ok(None) => break,
                 Err(_) => {
                     return Err(self.fail(Error::Protocol(ParseError::new(
@@ -794,7 +796,7 @@ impl Client {
                     ))));
                 }
             };
-            let reply = match self.parser.push_line(line.content) {
+            let reply = match self.parser.push_line_ref(line) {
                 Ok(Some(reply)) => reply,
                 Ok(None) => continue,
                 Err(e) => return Err(self.fail(Error::Protocol(e))),
@@ -937,7 +939,7 @@ impl Client {
                 } else if let Some(initial) = exchange.deferred_initial.take() {
                     Some(initial)
                 } else {
-                    let challenge = reply.lines().first().map(|l| &l[..]).unwrap_or(b"");
+                    let challenge = reply.lines().next().unwrap_or_default();
                     postwire_sasl::decode_base64(challenge)
                         .and_then(|c| exchange.mechanism.step(&c))
                         .ok()

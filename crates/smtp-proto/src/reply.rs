@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use bytes::{Buf as _, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 use crate::{ParseError, ParseErrorKind};
 
@@ -97,54 +97,138 @@ impl std::fmt::Display for EnhancedStatusCode {
 /// A complete reply: code, optional enhanced code, and one or more lines of
 /// text (without the code prefixes).
 ///
-/// Text is kept as received (`Bytes`): servers send Latin-1 and worse, and
-/// nothing is altered; [`text`](Self::text) gives a lossy UTF-8 view.
-#[derive(Clone)]
+/// Text is kept as received: servers send Latin-1 and worse, and nothing is
+/// altered; [`text`](Self::text) gives a lossy UTF-8 view. All lines live in
+/// one owned buffer, joined by LF (which no line may hold), so building a
+/// reply costs at most one allocation (none for a short one-line reply) and
+/// no reference counting on the receive buffer, whatever its number of lines.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Reply {
     code: ReplyCode,
     enhanced: Option<EnhancedStatusCode>,
-    lines: Lines,
+    /// How many lines `text` holds: one more than its LFs.
+    count: usize,
+    text: Text,
 }
 
-/// The text lines of a [`Reply`]: most replies have one, which is kept
-/// without a separate allocation.
+/// Octets of text kept without an allocation: enough for the usual
+/// one-line replies (Postfix's `Ok: queued as 4BFE21F6A5`, `End data with
+/// <CR><LF>.<CR><LF>`), while a `Reply` stays at 64 octets.
+const INLINE: usize = 38;
+
+/// The text of a [`Reply`]: inline when short, else one exact-size
+/// allocation.
 #[derive(Clone)]
-enum Lines {
-    One([Bytes; 1]),
-    Many(Vec<Bytes>),
+enum Text {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Box<[u8]>),
 }
 
-impl Lines {
-    fn from_vec(mut lines: Vec<Bytes>) -> Self {
-        match lines.len() {
-            0 => Lines::One([Bytes::new()]),
-            1 => Lines::One([lines.pop().unwrap_or_default()]),
-            _ => Lines::Many(lines),
+impl Text {
+    fn new(text: &[u8]) -> Self {
+        let mut buf = [0; INLINE];
+        match (buf.get_mut(..text.len()), u8::try_from(text.len())) {
+            (Some(dst), Ok(len)) => {
+                dst.copy_from_slice(text);
+                Text::Inline { len, buf }
+            }
+            _ => Text::Heap(Box::from(text)),
         }
     }
 
-    fn as_slice(&self) -> &[Bytes] {
+    fn as_slice(&self) -> &[u8] {
         match self {
-            Lines::One(line) => line,
-            Lines::Many(lines) => lines,
+            Text::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or_default(),
+            Text::Heap(text) => text,
         }
     }
 }
 
-impl PartialEq for Reply {
+impl PartialEq for Text {
     fn eq(&self, other: &Self) -> bool {
-        self.code == other.code && self.enhanced == other.enhanced && self.lines() == other.lines()
+        self.as_slice() == other.as_slice()
     }
 }
 
-impl Eq for Reply {}
+impl Eq for Text {}
+
+/// The lines of a [`Reply`], split off its buffer at each LF.
+#[derive(Clone)]
+struct Lines<'a> {
+    rest: &'a [u8],
+    remaining: usize,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        if self.remaining == 0 {
+            return Some(std::mem::take(&mut self.rest));
+        }
+        let end = memchr::memchr(b'\n', self.rest).unwrap_or(self.rest.len());
+        let (line, rest) = self.rest.split_at(end);
+        self.rest = rest.get(1..).unwrap_or_default();
+        Some(line)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl DoubleEndedIterator for Lines<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        if self.remaining == 0 {
+            return Some(std::mem::take(&mut self.rest));
+        }
+        let start = memchr::memrchr(b'\n', self.rest).map_or(0, |i| i + 1);
+        let (rest, line) = self.rest.split_at(start);
+        self.rest = rest.get(..rest.len().saturating_sub(1)).unwrap_or_default();
+        Some(line)
+    }
+}
+
+impl ExactSizeIterator for Lines<'_> {}
+
+impl std::iter::FusedIterator for Lines<'_> {}
+
+/// Bytes shown as `Bytes` shows them (`b"..."`, escapes for the rest), so a
+/// [`Reply`]'s `Debug` reads as it did when its lines were `Bytes`.
+struct DebugBytes<'a>(&'a [u8]);
+
+impl std::fmt::Debug for DebugBytes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("b\"")?;
+        for &b in self.0 {
+            match b {
+                b'\n' => f.write_str("\\n")?,
+                b'\r' => f.write_str("\\r")?,
+                b'\t' => f.write_str("\\t")?,
+                b'\\' | b'"' => write!(f, "\\{}", b as char)?,
+                b'\0' => f.write_str("\\0")?,
+                0x20..=0x7e => write!(f, "{}", b as char)?,
+                _ => write!(f, "\\x{b:02x}")?,
+            }
+        }
+        f.write_str("\"")
+    }
+}
 
 impl std::fmt::Debug for Reply {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reply")
             .field("code", &self.code)
             .field("enhanced", &self.enhanced)
-            .field("lines", &self.lines())
+            .field("lines", &self.lines().map(DebugBytes).collect::<Vec<_>>())
             .finish()
     }
 }
@@ -154,26 +238,33 @@ impl Reply {
     /// CR, LF or NUL, and (`ReplyCode`) if the enhanced code is not valid.
     /// `lines` may be empty: it is stored as one empty line, which is sent
     /// as the code alone (and is what the parser gives for such a line).
+    /// The lines are copied into the reply's one buffer.
     pub fn new(
         code: ReplyCode,
         enhanced: Option<EnhancedStatusCode>,
-        lines: impl IntoIterator<Item = impl Into<Bytes>>,
+        lines: impl IntoIterator<Item = impl AsRef<[u8]>>,
     ) -> Result<Self, ParseError> {
         if enhanced.is_some_and(|e| !e.is_valid()) {
             return Err(ParseError::new(ParseErrorKind::ReplyCode));
         }
-        let mut v: Vec<Bytes> = Vec::new();
+        let mut text = Vec::new();
+        let mut count = 0usize;
         for line in lines {
-            let line = line.into();
-            if memchr::memchr3(0, b'\r', b'\n', &line).is_some() {
+            let line = line.as_ref();
+            if memchr::memchr3(0, b'\r', b'\n', line).is_some() {
                 return Err(ParseError::new(ParseErrorKind::ControlCharacter));
             }
-            v.push(line);
+            if count > 0 {
+                text.push(b'\n');
+            }
+            text.extend_from_slice(line);
+            count += 1;
         }
         Ok(Self {
             code,
             enhanced,
-            lines: Lines::from_vec(v),
+            count: count.max(1),
+            text: Text::new(&text),
         })
     }
 
@@ -189,21 +280,19 @@ impl Reply {
         self.enhanced
     }
 
-    /// The text lines, enhanced code stripped.
-    pub fn lines(&self) -> &[Bytes] {
-        self.lines.as_slice()
+    /// The text lines, enhanced code stripped, in order (at least one,
+    /// possibly empty). Borrowed from the reply's buffer.
+    pub fn lines(&self) -> impl ExactSizeIterator<Item = &[u8]> + DoubleEndedIterator + Clone + '_ {
+        Lines {
+            rest: self.text.as_slice(),
+            remaining: self.count,
+        }
     }
 
     /// All lines joined with `\n`, lossily decoded, for display.
     pub fn text(&self) -> String {
-        let mut out = String::new();
-        for (i, line) in self.lines().iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            out.push_str(&String::from_utf8_lossy(line));
-        }
-        out
+        // The buffer is already the lines joined with LF.
+        String::from_utf8_lossy(self.text.as_slice()).into_owned()
     }
 
     /// Appends the reply on the wire (`250-...` lines then `250 ...`), with
@@ -218,8 +307,8 @@ impl Reply {
             b'0' + (code / 10 % 10) as u8,
             b'0' + (code % 10) as u8,
         ];
-        let n = self.lines().len();
-        for (i, line) in self.lines().iter().enumerate() {
+        let n = self.count;
+        for (i, line) in self.lines().enumerate() {
             out.extend_from_slice(&digits);
             let last = i + 1 == n;
             match self.enhanced {
@@ -252,7 +341,7 @@ impl std::fmt::Display for Reply {
         if let Some(e) = self.enhanced {
             write!(f, " {e}")?;
         }
-        for (i, line) in self.lines().iter().enumerate() {
+        for (i, line) in self.lines().enumerate() {
             f.write_str(if i == 0 { " " } else { " / " })?;
             for c in String::from_utf8_lossy(line).chars() {
                 let c = if c.is_control() { '\u{fffd}' } else { c };
@@ -275,7 +364,10 @@ pub struct ReplyParser {
     // private state
     code: Option<ReplyCode>,
     enhanced: Option<EnhancedStatusCode>,
-    lines: Vec<Bytes>,
+    /// The earlier lines of a multi-line reply, each followed by LF;
+    /// reused from one reply to the next.
+    text: Vec<u8>,
+    lines: usize,
     bytes: usize,
 }
 
@@ -287,13 +379,22 @@ impl ReplyParser {
             max_bytes,
             code: None,
             enhanced: None,
-            lines: Vec::new(),
+            text: Vec::new(),
+            lines: 0,
             bytes: 0,
         }
     }
 
-    /// Feeds one line without its CRLF. Returns the reply once its last line
-    /// arrived. An error leaves the parser reset.
+    /// Feeds one line without its CRLF: [`push_line_ref`](Self::push_line_ref)
+    /// for a line already held as `Bytes`.
+    pub fn push_line(&mut self, line: Bytes) -> Result<Option<Reply>, ParseError> {
+        self.push_line_ref(&line)
+    }
+
+    /// Feeds one line without its CRLF, borrowed (from
+    /// `LineFramer::next_line_ref`, say: the text is copied into the reply,
+    /// so the receive buffer is never shared). Returns the reply once its
+    /// last line arrived. An error leaves the parser reset.
     ///
     /// Accepted: `250-text`, `250 text`, `250` alone and `250-` with empty
     /// text. Refused: a fourth character other than SP or `-`
@@ -305,10 +406,9 @@ impl ReplyParser {
     ///
     /// The enhanced status code (RFC 2034 §4, RFC 3463 §2) is read from the
     /// first line; later lines lose it only when they carry the same one.
-    pub fn push_line(&mut self, mut line: Bytes) -> Result<Option<Reply>, ParseError> {
-        // Every error goes through `fail`, which resets the parser, so the
-        // result is built once, in place.
-        let Some((text, (code, last))) = reply_line(&line) else {
+    pub fn push_line_ref(&mut self, line: &[u8]) -> Result<Option<Reply>, ParseError> {
+        // Every error goes through `fail`, which resets the parser.
+        let Some((mut text, (code, last))) = reply_line(line) else {
             return Err(self.fail(ParseErrorKind::ReplyCode));
         };
         if has_nul_cr_lf(text) {
@@ -318,45 +418,48 @@ impl ReplyParser {
             return Err(self.fail(ParseErrorKind::ReplyCodeMismatch));
         }
         self.bytes = self.bytes.saturating_add(line.len());
-        if self.lines.len() >= self.max_lines || self.bytes > self.max_bytes {
+        if self.lines >= self.max_lines || self.bytes > self.max_bytes {
             return Err(self.fail(ParseErrorKind::ReplyTooLong));
         }
-        let mut start = line.len() - text.len();
-        if self.lines.is_empty() {
+        // One call site, so the code comes back in registers (not through
+        // a stack slot written piecewise, which stalls the next load).
+        if self.lines == 0 || self.enhanced.is_some() {
             if let Some((rest, esc)) = enhanced_status_code(text) {
-                self.enhanced = Some(esc);
-                start = line.len() - rest.len();
-            }
-        } else if let Some(first) = self.enhanced {
-            if let Some((rest, esc)) = enhanced_status_code(text) {
-                if esc == first {
-                    start = line.len() - rest.len();
+                if self.lines == 0 {
+                    self.enhanced = Some(esc);
+                }
+                if self.enhanced == Some(esc) {
+                    text = rest;
                 }
             }
         }
-        // In place: no reference-count traffic on the shared buffer.
-        line.advance(start);
         if !last {
             self.code = Some(code);
-            self.lines.push(line);
+            self.text.extend_from_slice(text);
+            self.text.push(b'\n');
+            self.lines += 1;
             return Ok(None);
         }
-        // No allocation for a one-line reply, one of the exact size for a
-        // longer one; the scratch vector is reused.
-        let lines = if self.lines.is_empty() {
-            Lines::One([line])
+        // Inline or one allocation of the exact size: straight from the
+        // line for a one-line reply, from the reused scratch buffer for a
+        // longer one.
+        let all = if self.lines == 0 {
+            Text::new(text)
         } else {
-            let mut lines = Vec::with_capacity(self.lines.len() + 1);
-            lines.append(&mut self.lines);
-            lines.push(line);
-            Lines::Many(lines)
+            self.text.extend_from_slice(text);
+            let all = Text::new(&self.text);
+            self.text.clear();
+            all
         };
+        let count = self.lines + 1;
         self.code = None;
+        self.lines = 0;
         self.bytes = 0;
         Ok(Some(Reply {
             code,
             enhanced: self.enhanced.take(),
-            lines,
+            count,
+            text: all,
         }))
     }
 
@@ -365,7 +468,8 @@ impl ReplyParser {
     fn fail(&mut self, kind: ParseErrorKind) -> ParseError {
         self.code = None;
         self.enhanced = None;
-        self.lines.clear();
+        self.text.clear();
+        self.lines = 0;
         self.bytes = 0;
         ParseError::new(kind)
     }
@@ -435,6 +539,7 @@ fn reply_line(input: &[u8]) -> Option<(&[u8], (ReplyCode, bool))> {
 /// `status-code = class "." subject "." detail`, `class = "2" / "4" /
 /// "5"`, `subject = 1*3digit`, `detail = 1*3digit` (RFC 3463 §2), at the
 /// start of the text and followed by SP (consumed) or the end of the line.
+#[inline]
 fn enhanced_status_code(input: &[u8]) -> Option<(&[u8], EnhancedStatusCode)> {
     // The usual one-digit form, `2.1.0 `, first.
     if let [
@@ -510,6 +615,64 @@ mod tests {
             b"\xff\xff\xff",
         ] {
             assert!(reply_line(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reply_debug_shows_lines_as_bytes_does() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(
+            format!("{:?}", DebugBytes(&all)),
+            format!("{:?}", Bytes::copy_from_slice(&all))
+        );
+        let r = Reply::new(ReplyCode::OK, None, [&b"a\"b"[..], b"\xff\\"]).unwrap();
+        assert_eq!(
+            format!("{r:?}"),
+            r#"Reply { code: ReplyCode(250), enhanced: None, lines: [b"a\"b", b"\xff\\"] }"#
+        );
+    }
+
+    #[test]
+    fn lines_iterate_both_ways_with_exact_length_rfc5321_4_2() {
+        let r = Reply::new(ReplyCode::OK, None, ["", "mail.example", "", "SIZE 10", ""]).unwrap();
+        let want: [&[u8]; 5] = [b"", b"mail.example", b"", b"SIZE 10", b""];
+        assert_eq!(r.lines().len(), 5);
+        assert_eq!(r.lines().collect::<Vec<_>>(), want);
+        let mut back: Vec<_> = r.lines().rev().collect();
+        back.reverse();
+        assert_eq!(back, want);
+        let mut it = r.lines();
+        assert_eq!(it.next(), Some(&b""[..]));
+        assert_eq!(it.next_back(), Some(&b""[..]));
+        assert_eq!(it.len(), 3);
+        assert_eq!(it.next_back(), Some(&b"SIZE 10"[..]));
+        assert_eq!(it.next(), Some(&b"mail.example"[..]));
+        assert_eq!(it.next(), Some(&b""[..]));
+        assert_eq!((it.next(), it.next_back(), it.len()), (None, None, 0));
+    }
+
+    #[test]
+    fn text_kept_exactly_inline_and_on_the_heap_rfc5321_4_2() {
+        assert!(std::mem::size_of::<Reply>() <= 64);
+        for n in [0, 1, INLINE - 1, INLINE, INLINE + 1, 300] {
+            let text: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            let mut line = b"250 ".to_vec();
+            line.extend_from_slice(&text);
+            let mut p = ReplyParser::new(10, 1000);
+            let by_ref = p.push_line_ref(&line).unwrap().unwrap();
+            let by_bytes = p.push_line(Bytes::from(line)).unwrap().unwrap();
+            assert_eq!(by_ref, by_bytes);
+            assert_eq!(by_ref.lines().collect::<Vec<_>>(), [&text[..]]);
+            assert_eq!(by_ref, Reply::new(ReplyCode::OK, None, [&text]).unwrap());
+            // Inline and heap texts compare by content only.
+            let mut p = ReplyParser::new(10, 1000);
+            assert!(p.push_line_ref(b"250-x").unwrap().is_none());
+            let two = p
+                .push_line_ref(&[b"250 ", &text[..]].concat())
+                .unwrap()
+                .unwrap();
+            assert_eq!(two.lines().collect::<Vec<_>>(), [&b"x"[..], &text[..]]);
+            assert_ne!(two, by_ref);
         }
     }
 

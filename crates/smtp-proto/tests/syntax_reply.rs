@@ -34,7 +34,7 @@ fn code(n: u16) -> ReplyCode {
 }
 
 fn lines(r: &Reply) -> Vec<&[u8]> {
-    r.lines().iter().map(|l| &l[..]).collect()
+    r.lines().collect()
 }
 
 fn encode(r: &Reply) -> String {
@@ -188,7 +188,7 @@ fn enhanced_status_code_is_read_and_stripped_rfc3463_2() {
     ] {
         let r = parse_lines(&[not_esc]).unwrap();
         assert_eq!(r.enhanced(), None, "{not_esc:?}");
-        assert_eq!(&r.lines()[0][..], &not_esc[4..]);
+        assert_eq!(r.lines().next().unwrap(), &not_esc[4..]);
     }
 }
 

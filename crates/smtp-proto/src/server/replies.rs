@@ -164,7 +164,7 @@ pub(super) fn write_canned(
 /// ENHANCEDSTATUSCODES is off.
 pub(super) fn write_reply(out: &mut BytesMut, reply: &Reply, enhanced_codes: bool) {
     if !enhanced_codes && reply.enhanced().is_some() {
-        if let Ok(stripped) = Reply::new(reply.code(), None, reply.lines().to_vec()) {
+        if let Ok(stripped) = Reply::new(reply.code(), None, reply.lines()) {
             stripped.encode(out);
             return;
         }
