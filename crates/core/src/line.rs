@@ -155,53 +155,10 @@ impl LineFramer {
     /// [`LineTooLong`] once per over-long line.
     #[inline]
     pub fn next_line(&mut self) -> Result<Option<Line>, LineTooLong> {
-        if !self.raw.is_empty() {
-            self.data = self.raw.split().freeze();
-            self.pos = 0;
-            self.scanned = 0;
-        }
-        loop {
-            let unsearched = self.data.get(self.scanned..).unwrap_or_default();
-            let Some(found) = memchr::memchr(b'\n', unsearched) else {
-                self.scanned = self.data.len();
-                let pending = self.data.len() - self.pos;
-                if self.discarding {
-                    self.pos = self.data.len();
-                    return Ok(None);
-                }
-                if pending >= self.max_line {
-                    self.pos = self.data.len();
-                    self.discarding = true;
-                    return Err(LineTooLong {
-                        limit: self.max_line,
-                    });
-                }
-                return Ok(None);
-            };
-            let start = self.pos;
-            let lf = self.scanned + found;
-            self.pos = lf + 1;
-            self.scanned = self.pos;
-            if self.discarding {
-                self.discarding = false;
-                continue;
-            }
-            let len = lf - start;
-            if len >= self.max_line {
-                return Err(LineTooLong {
-                    limit: self.max_line,
-                });
-            }
-            let (end, ending) = if len > 0 && self.data[lf - 1] == b'\r' {
-                (lf - 1, LineEnding::CrLf)
-            } else {
-                (lf, LineEnding::Lf)
-            };
-            return Ok(Some(Line {
-                content: self.data.slice(start..end),
-                ending,
-            }));
-        }
+        Ok(self.next_range()?.map(|(range, ending)| Line {
+            content: self.data.slice(range),
+            ending,
+        }))
     }
 
     /// [`next_line`](Self::next_line), lending the line (without its
@@ -211,6 +168,14 @@ impl LineFramer {
     /// framing, limits and errors.
     #[inline]
     pub fn next_line_ref(&mut self) -> Result<Option<(&[u8], LineEnding)>, LineTooLong> {
+        Ok(self
+            .next_range()?
+            .map(|(range, ending)| (&self.data[range], ending)))
+    }
+
+    /// Frames the next line: its content's range in `data` and its ending.
+    #[inline]
+    fn next_range(&mut self) -> Result<Option<(std::ops::Range<usize>, LineEnding)>, LineTooLong> {
         if !self.raw.is_empty() {
             self.data = self.raw.split().freeze();
             self.pos = 0;
@@ -253,7 +218,7 @@ impl LineFramer {
             } else {
                 (lf, LineEnding::Lf)
             };
-            return Ok(Some((&self.data[start..end], ending)));
+            return Ok(Some((start..end, ending)));
         }
     }
 

@@ -4,7 +4,7 @@
 //! write a CR, LF, space or `>` into a command.
 
 use std::borrow::Cow;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use core::net::{Ipv4Addr, Ipv6Addr};
 
 use compact_str::CompactString;
 
