@@ -1,6 +1,8 @@
 //! Workload generators shared by the benches, so every contestant parses
 //! exactly the same bytes.
 
+pub mod contestants;
+
 /// Size of the socket reads the benches simulate.
 pub const READ_CHUNK: usize = 16 * 1024;
 
