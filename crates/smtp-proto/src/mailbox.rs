@@ -3,8 +3,8 @@
 //! Every type here validates at construction, so encoding one can never
 //! write a CR, LF, space or `>` into a command.
 
-use std::borrow::Cow;
 use core::net::{Ipv4Addr, Ipv6Addr};
+use std::borrow::Cow;
 
 use compact_str::CompactString;
 
