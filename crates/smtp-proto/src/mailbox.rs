@@ -357,6 +357,17 @@ pub enum ReversePath {
     Mailbox(Mailbox),
 }
 
+impl ReversePath {
+    /// Whether the path is pure ASCII (`<>` is); a non-ASCII path needs
+    /// SMTPUTF8 (RFC 6531 §3.4).
+    pub fn is_ascii(&self) -> bool {
+        match self {
+            ReversePath::Null => true,
+            ReversePath::Mailbox(m) => m.is_ascii(),
+        }
+    }
+}
+
 impl std::fmt::Display for ReversePath {
     /// The wire form with angle brackets: `<>` or `<local@domain>`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -375,6 +386,17 @@ pub enum ForwardPath {
     Postmaster,
     /// A mailbox.
     Mailbox(Mailbox),
+}
+
+impl ForwardPath {
+    /// Whether the path is pure ASCII (`<Postmaster>` is); a non-ASCII path
+    /// needs SMTPUTF8 (RFC 6531 §3.4).
+    pub fn is_ascii(&self) -> bool {
+        match self {
+            ForwardPath::Postmaster => true,
+            ForwardPath::Mailbox(m) => m.is_ascii(),
+        }
+    }
 }
 
 impl std::fmt::Display for ForwardPath {

@@ -230,11 +230,7 @@ impl Server {
             self.refuse(error, canned, count);
             return;
         }
-        let utf8 = match &from {
-            ReversePath::Null => false,
-            ReversePath::Mailbox(mailbox) => !mailbox.is_ascii(),
-        };
-        if utf8 && !params.smtputf8 {
+        if !from.is_ascii() && !params.smtputf8 {
             self.refuse(
                 BadCommand::Utf8AddressWithoutSmtpUtf8,
                 replies::UTF8_ADDRESS,
@@ -318,11 +314,7 @@ impl Server {
             );
             return;
         }
-        let utf8 = match &to {
-            ForwardPath::Postmaster => false,
-            ForwardPath::Mailbox(mailbox) => !mailbox.is_ascii(),
-        };
-        if utf8 && !txn.smtputf8 {
+        if !to.is_ascii() && !txn.smtputf8 {
             self.refuse(
                 BadCommand::Utf8AddressWithoutSmtpUtf8,
                 replies::UTF8_ADDRESS,
