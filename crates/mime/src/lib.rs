@@ -94,6 +94,7 @@
 //! messages held in memory.
 
 pub mod address;
+pub mod build;
 pub mod charset;
 pub mod date;
 pub mod decode;
@@ -106,6 +107,7 @@ pub mod msgid;
 pub mod param;
 mod part;
 pub mod report;
+pub mod stream;
 
 pub use address::{Address, AddressList, Group, Mailbox};
 pub use date::{DateTime, Zone};

@@ -1,0 +1,1 @@
+//! Composing messages: under construction.

@@ -1,0 +1,1 @@
+//! Push-style streaming parsing: under construction.

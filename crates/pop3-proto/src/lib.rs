@@ -1,0 +1,1 @@
+//! Sans-IO POP3 (RFC 1939): under construction.

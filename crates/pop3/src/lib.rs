@@ -1,0 +1,1 @@
+//! Async POP3 client and server: under construction.
