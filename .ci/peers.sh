@@ -3,7 +3,8 @@
 # .ci/interop. Needs root (apt-get, postfix). Adapted from the recipes in
 # the project's shared/peers notes.
 #
-# Ports: Postfix smtpd 10587 (STARTTLS), smtp-sink 10025, aiosmtpd 10026.
+# Ports: Postfix smtpd 10587 (STARTTLS), smtp-sink 10025, aiosmtpd 10026,
+# Dovecot POP3 10110 (STLS) and 10995 (implicit TLS).
 
 PEER_PIDS=()
 PY=/usr/bin/python3   # Debian's python: python3-aiosmtpd is installed for it
@@ -106,6 +107,63 @@ peers_smtp_sink() {
     PEER_PIDS+=("$!:smtp-sink")
     wait_port 10025
     export POSTWIRE_SMTP_SINK=127.0.0.1:10025
+}
+
+# Dovecot POP3 on 127.0.0.1:10110 (STLS) and 10995 (implicit TLS), one user
+# alice:alicepw (test-only) whose Maildir is $POSTWIRE_DOVECOT_MAILDIR:
+# checks drop messages into its new/ folder. Plaintext auth is refused
+# without TLS, but Dovecot counts 127.0.0.1 -> 127.0.0.1 as secured (a test
+# of the refusal must connect from 127.0.0.2).
+peers_dovecot() {
+    local R="$W/dovecot"
+    mkdir -p "$R"/{run,state,home/alice/Maildir/{new,cur,tmp}}
+    echo 'alice:{PLAIN}alicepw::::::' >"$R/users"
+    chown -R nobody:nogroup "$R/home"
+    cat >"$R/dovecot.conf" <<CONF
+base_dir = $R/run
+state_dir = $R/state
+log_path = $R/dovecot.log
+protocols = pop3
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <$W/tls/cert.pem
+ssl_key = <$W/tls/key.pem
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN $R/users
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=$R/home/%u
+}
+mail_location = maildir:~/Maildir
+pop3_uidl_format = %g
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = 10110
+  }
+  inet_listener pop3s {
+    address = 127.0.0.1
+    port = 10995
+    ssl = yes
+  }
+}
+CONF
+    dovecot -c "$R/dovecot.conf" || { tail "$R/dovecot.log"; return 1; }
+    wait_port 10110 || { tail "$R/dovecot.log"; return 1; }
+    for _ in $(seq 50); do [ -s "$R/run/master.pid" ] && break; sleep 0.1; done
+    PEER_PIDS+=("$(cat "$R/run/master.pid"):dovecot")
+    export POSTWIRE_DOVECOT_POP3=127.0.0.1:10110 POSTWIRE_DOVECOT_POP3S=127.0.0.1:10995 \
+        POSTWIRE_DOVECOT_MAILDIR="$R/home/alice/Maildir"
+}
+
+# Puts a message file into alice's Dovecot Maildir (as nobody, like a delivery).
+dovecot_deliver() { # dovecot_deliver FILE NAME
+    install -o nobody -g nogroup -m 0600 "$1" "$POSTWIRE_DOVECOT_MAILDIR/new/$2"
 }
 
 peers_stop() {
