@@ -7,7 +7,7 @@ use crate::SaslError;
 
 /// A SASL mechanism, known by name.
 ///
-/// The known variants are the ones this crate implements or will implement;
+/// The known variants are the ones this crate implements;
 /// any other syntactically valid name is [`Mechanism::Other`]. Build one from
 /// a peer's capability list with [`Mechanism::from_name`], which maps every
 /// known name to its variant, so `Other` never holds a known name.
@@ -22,16 +22,16 @@ pub enum Mechanism {
     XOAuth2,
     /// `OAUTHBEARER` (RFC 7628).
     OAuthBearer,
-    /// `SCRAM-SHA-256` (RFC 7677); not implemented yet.
+    /// `SCRAM-SHA-256` (RFC 7677, RFC 5802).
     ScramSha256,
     /// `SCRAM-SHA-256-PLUS`, with TLS channel binding (RFC 7677, RFC 5802
-    /// §6); not implemented yet.
+    /// §6, RFC 9266).
     ScramSha256Plus,
-    /// `CRAM-MD5` (RFC 2195); not implemented yet.
+    /// `CRAM-MD5` (RFC 2195).
     CramMd5,
-    /// `EXTERNAL` (RFC 4422 Appendix A); not implemented yet.
+    /// `EXTERNAL` (RFC 4422 Appendix A).
     External,
-    /// `ANONYMOUS` (RFC 4505); not implemented yet.
+    /// `ANONYMOUS` (RFC 4505).
     Anonymous,
     /// Any other registered or private mechanism name.
     Other(MechanismName),
@@ -108,8 +108,9 @@ impl Mechanism {
     /// The order is SCRAM-SHA-256-PLUS (7) > SCRAM-SHA-256 (6) > OAUTHBEARER
     /// (5) > XOAUTH2 (4) > CRAM-MD5 (3) > PLAIN (2) > LOGIN (1). EXTERNAL and
     /// ANONYMOUS change *who* is authenticated rather than how well, and an
-    /// unknown mechanism cannot be judged, so they rank 0: use them only when
-    /// the application names them explicitly.
+    /// unknown mechanism cannot be judged, so they rank 0: [`select`] picks
+    /// EXTERNAL and ANONYMOUS only when the credentials ask for them, and
+    /// never an unknown mechanism.
     pub fn strength(&self) -> u8 {
         match self {
             Mechanism::ScramSha256Plus => 7,
@@ -167,9 +168,13 @@ impl FromStr for Mechanism {
 /// `AUTH=` capabilities, POP3 `SASL` words), compared ignoring case; names
 /// that are not valid mechanism names are skipped. `available` is what the
 /// application can use, typically
-/// [`Credentials::mechanisms`](crate::client::Credentials::mechanisms).
-/// Only mechanisms of non-zero [`strength`](Mechanism::strength) are picked,
-/// so EXTERNAL, ANONYMOUS and unknown mechanisms must be chosen explicitly.
+/// [`Credentials::mechanisms`](crate::client::Credentials::mechanisms), or
+/// [`Credentials::mechanisms_with_channel_binding`](crate::client::Credentials::mechanisms_with_channel_binding)
+/// on a TLS connection with channel-binding data (only then can
+/// SCRAM-SHA-256-PLUS win). The strongest by [`strength`](Mechanism::strength)
+/// wins; EXTERNAL and ANONYMOUS (strength 0) are picked only when they are
+/// in `available`, which the credentials do only when they are EXTERNAL or
+/// ANONYMOUS credentials; unknown mechanisms are never picked.
 ///
 /// This does not enforce policy: refusing to fall back from SCRAM to PLAIN,
 /// or plaintext mechanisms before TLS (SECURITY.md A1, A3), is the
@@ -182,7 +187,11 @@ where
     offered
         .into_iter()
         .filter_map(|name| Mechanism::from_name(name.as_ref()).ok())
-        .filter(|mechanism| mechanism.strength() > 0 && available.contains(mechanism))
+        .filter(|mechanism| {
+            let selectable = mechanism.strength() > 0
+                || matches!(mechanism, Mechanism::External | Mechanism::Anonymous);
+            selectable && available.contains(mechanism)
+        })
         .max_by_key(Mechanism::strength)
 }
 

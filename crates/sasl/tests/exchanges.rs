@@ -22,6 +22,16 @@ fn challenge(step: ServerStep) -> Vec<u8> {
     }
 }
 
+// ------------------------------------------------------------ APOP
+
+#[test]
+fn apop_digest_rfc1939_7_example() {
+    assert_eq!(
+        postwire_sasl::apop_digest(b"<1896.697170952@dbc.mtview.ca.us>", "tanstaaf"),
+        "c4c9334bac560ecc979e58001b3e22fb"
+    );
+}
+
 // ---------------------------------------------------------------- PLAIN
 
 #[test]
@@ -56,7 +66,7 @@ fn plain_server_decodes_rfc4954_4_example() {
     let auth = done(server.start(Some(&raw)).unwrap());
     assert_eq!(auth.authzid.as_deref(), Some("test"));
     assert_eq!(auth.username, "test");
-    assert_eq!(auth.password.expose(), "1234");
+    assert_eq!(auth.password().unwrap().expose(), "1234");
     assert!(auth.password_matches("1234"));
     assert!(!auth.password_matches("1235"));
 }
@@ -68,7 +78,7 @@ fn plain_server_without_initial_response_sends_empty_challenge_rfc4616_2() {
     let auth = done(server.step(b"Ursel\0Kurt\0xipj3plmq").unwrap());
     assert_eq!(auth.authzid.as_deref(), Some("Ursel"));
     assert_eq!(auth.username, "Kurt");
-    assert_eq!(auth.password.expose(), "xipj3plmq");
+    assert_eq!(auth.password().unwrap().expose(), "xipj3plmq");
 }
 
 #[test]
@@ -122,7 +132,7 @@ fn plain_server_rejects_fields_over_255_octets_by_default() {
             .start(Some(format!("\0tim\0{long}").as_bytes()))
             .unwrap(),
     );
-    assert_eq!(auth.password.expose(), &long);
+    assert_eq!(auth.password().unwrap().expose(), &long);
 }
 
 // ---------------------------------------------------------------- LOGIN
@@ -163,7 +173,7 @@ fn login_server_takes_initial_response_as_username() {
     assert_eq!(next, LOGIN_PASSWORD_CHALLENGE);
     let auth = done(server.step(b"secret").unwrap());
     assert_eq!(auth.username, "tim");
-    assert_eq!(auth.password.expose(), "secret");
+    assert_eq!(auth.password().unwrap().expose(), "secret");
 }
 
 #[test]
@@ -314,7 +324,26 @@ fn select_prefers_the_strongest_common_mechanism() {
         select(["PLAIN", "XOAUTH2"], oauth.mechanisms()),
         Some(Mechanism::XOAuth2)
     );
-    assert_eq!(select(["CRAM-MD5", "GSSAPI"], password.mechanisms()), None);
+    assert_eq!(
+        select(["CRAM-MD5", "GSSAPI"], password.mechanisms()),
+        Some(Mechanism::CramMd5)
+    );
+    assert_eq!(
+        select(
+            ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"],
+            password.mechanisms()
+        ),
+        Some(Mechanism::ScramSha256),
+        "-PLUS only with channel binding"
+    );
+    assert_eq!(
+        select(
+            ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"],
+            password.mechanisms_with_channel_binding()
+        ),
+        Some(Mechanism::ScramSha256Plus)
+    );
+    assert_eq!(select(["GSSAPI", "NTLM"], password.mechanisms()), None);
     assert_eq!(select(Vec::<String>::new(), password.mechanisms()), None);
 }
 
@@ -345,11 +374,31 @@ fn select_follows_the_full_strength_order() {
 }
 
 #[test]
-fn select_never_picks_external_or_anonymous_on_its_own() {
-    let available = [Mechanism::External, Mechanism::Anonymous, Mechanism::Plain];
-    assert_eq!(select(["EXTERNAL", "ANONYMOUS"], &available), None);
+fn select_picks_external_or_anonymous_only_when_the_credentials_ask() {
+    let password = Credentials::password("u", "p");
     assert_eq!(
-        select(["EXTERNAL", "ANONYMOUS", "PLAIN"], &available),
+        select(["EXTERNAL", "ANONYMOUS"], password.mechanisms()),
+        None
+    );
+    assert_eq!(
+        select(["EXTERNAL", "ANONYMOUS", "PLAIN"], password.mechanisms()),
+        Some(Mechanism::Plain)
+    );
+    assert_eq!(
+        select(["PLAIN", "EXTERNAL"], Credentials::external().mechanisms()),
+        Some(Mechanism::External)
+    );
+    assert_eq!(
+        select(
+            ["PLAIN", "ANONYMOUS"],
+            Credentials::anonymous(None).mechanisms()
+        ),
+        Some(Mechanism::Anonymous)
+    );
+    // Strength 0 never beats a real mechanism in a mixed list either.
+    let mixed = [Mechanism::External, Mechanism::Plain];
+    assert_eq!(
+        select(["EXTERNAL", "PLAIN"], &mixed),
         Some(Mechanism::Plain)
     );
 }

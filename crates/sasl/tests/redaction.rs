@@ -87,9 +87,9 @@ fn server_side_debug_shows_no_secret() {
     match step {
         ServerStep::Done(authentication) => {
             assert_redacted(&authentication);
-            assert_eq!(authentication.password.expose(), PASSWORD);
+            assert!(authentication.password_matches(PASSWORD));
         }
-        ServerStep::Challenge(_) => panic!("PLAIN with an initial response is one step"),
+        other => panic!("PLAIN with an initial response is one step: {other:?}"),
     }
 
     let mut server = ServerMechanism::new(Mechanism::Login).unwrap();
@@ -110,4 +110,60 @@ fn errors_carry_no_input() {
     assert!(!error.to_string().contains(PASSWORD));
     let error = decode_base64(format!("{PASSWORD}!").as_bytes()).unwrap_err();
     assert_redacted(&error);
+}
+
+#[test]
+fn scram_and_cram_debug_shows_no_secret_in_any_state() {
+    use postwire_sasl::ScramCredentials;
+    use postwire_sasl::server::{ServerOptions, StoredSecret};
+
+    let stored = ScramCredentials::derive(PASSWORD, b"salt", 4096).unwrap();
+    let keys = [
+        encode_base64(stored.stored_key()),
+        encode_base64(stored.server_key()),
+        format!("{:?}", stored.stored_key()),
+    ];
+    let no_keys = |value: &dyn std::fmt::Debug| {
+        assert_redacted(value);
+        let text = format!("{value:?}");
+        for key in &keys {
+            assert!(
+                !text.contains(key.trim_matches(['[', ']'])),
+                "key in {text}"
+            );
+        }
+    };
+    no_keys(&stored);
+    no_keys(&StoredSecret::Scram(stored.clone()));
+    no_keys(&StoredSecret::Plaintext(PASSWORD.into()));
+
+    let credentials = Credentials::password("tim", PASSWORD);
+    let mut client = ClientMechanism::new(Mechanism::ScramSha256, &credentials).unwrap();
+    let mut server = ServerMechanism::new(Mechanism::ScramSha256).unwrap();
+    let first = client.initial_response().unwrap();
+    let mut next = server.start(Some(first.expose())).unwrap();
+    loop {
+        no_keys(&client);
+        no_keys(&server);
+        no_keys(&next);
+        next = match next {
+            ServerStep::NeedSecret(_) => server
+                .provide_secret(Some(StoredSecret::Scram(stored.clone())))
+                .unwrap(),
+            ServerStep::Challenge(c) => server.step(client.step(&c).unwrap().expose()).unwrap(),
+            ServerStep::Done(_) => break,
+        };
+    }
+
+    let options = ServerOptions::default().with_plaintext_equivalent(true);
+    let mut server = ServerMechanism::with_options(Mechanism::CramMd5, options).unwrap();
+    let mut client = ClientMechanism::new(Mechanism::CramMd5, &credentials).unwrap();
+    let ServerStep::Challenge(challenge) = server.start(None).unwrap() else {
+        panic!("challenge first");
+    };
+    let response = client.step(&challenge).unwrap();
+    no_keys(&client);
+    no_keys(&response);
+    server.step(response.expose()).unwrap();
+    no_keys(&server);
 }

@@ -108,7 +108,10 @@
 //! - RFC 3030 CHUNKING and BINARYMIME: BDAT, pipelined.
 //! - RFC 3207 STARTTLS, with the response-injection check of SECURITY.md C07.
 //! - RFC 4954 AUTH, through [`postwire_sasl`]; initial response on the AUTH
-//!   line unless the line would exceed 512 octets.
+//!   line unless the line would exceed 512 octets. SCRAM-SHA-256(-PLUS)
+//!   (RFC 5802, RFC 7677) with the TLS session's channel binding (RFC 9266,
+//!   RFC 5929); the server's final `334` is verified and answered with an
+//!   empty line, and a `235` before that verification is refused.
 //! - RFC 2033 LMTP: LHLO and one reply per accepted recipient.
 //! - RFC 1870 SIZE, RFC 6152 8BITMIME, RFC 6531 SMTPUTF8 (UTF-8 domains
 //!   sent as IDNA A-labels to servers without it), RFC 3461 DSN parameters.
@@ -147,7 +150,7 @@ use bytes::BytesMut;
 use postwire_core::{
     CommandId, CommandIds, DotStuffer, LineFramer, Protocol, Secret, TlsInfo, Transmit,
 };
-use postwire_sasl::client::{ClientMechanism, Credentials};
+use postwire_sasl::client::{ClientMechanism, ClientOptions, Credentials};
 
 pub use config::{ClientConfig, Limits, StartTlsPolicy, Step, Timeouts};
 pub use envelope::{BodyInfo, Envelope};
@@ -286,6 +289,8 @@ pub struct Client {
     awaiting_tls: Option<CommandId>,
     authenticated: bool,
     auth: Option<(CommandId, AuthExchange)>,
+    /// Why the mechanism gave up in the last AUTH exchange, if it did.
+    sasl_error: Option<postwire_sasl::SaslError>,
     txn: Option<Transaction>,
     error: Option<Error>,
     closed: bool,
@@ -315,6 +320,7 @@ impl Client {
             awaiting_tls: None,
             authenticated: false,
             auth: None,
+            sasl_error: None,
             txn: None,
             error: None,
             closed: false,
@@ -348,6 +354,16 @@ impl Client {
     /// Whether AUTH succeeded in this session.
     pub fn is_authenticated(&self) -> bool {
         self.authenticated
+    }
+
+    /// Why the SASL mechanism gave up in the last AUTH exchange, if it did:
+    /// for example `ServerSignatureMismatch` when a SCRAM server could not
+    /// prove it knows the password (RFC 5802 §5), or a malformed challenge.
+    /// The client then cancelled with `*` and reported
+    /// [`Event::AuthFailed`] with the server's answer. `None` when the
+    /// mechanism followed the exchange to its end.
+    pub fn sasl_error(&self) -> Option<postwire_sasl::SaslError> {
+        self.sasl_error
     }
 
     /// The fatal error, once there is one.
@@ -407,6 +423,13 @@ impl Client {
     /// post-TLS EHLO did not offer the mechanism (A3). The initial response
     /// goes on the AUTH line (`=` when empty) unless that line would exceed
     /// 512 octets; then it answers the server's first, empty 334.
+    /// The TLS session's channel-binding data reaches the mechanism
+    /// ([`ClientMechanism::set_channel_binding`]) unless it was built with
+    /// its own, so plain SCRAM-SHA-256 sends the `y` flag on a TLS
+    /// connection (RFC 5802 §6). SCRAM's final `334` (the server's
+    /// signature) is verified and answered with an empty line; a `235`
+    /// before it verified is [`Error::UnexpectedReply`], since the server
+    /// has not proven it knows the password.
     /// Answered by [`Event::Authenticated`] or [`Event::AuthFailed`].
     pub fn auth(
         &mut self,
@@ -414,6 +437,9 @@ impl Client {
         mut mechanism: ClientMechanism,
     ) -> Result<CommandId, UsageError> {
         self.check_auth_allowed()?;
+        if let Some(info) = &self.tls_info {
+            mechanism.set_channel_binding(&info.channel_binding);
+        }
         let name = mechanism.mechanism().name().to_owned();
         if !self
             .capabilities
@@ -433,6 +459,7 @@ impl Client {
             }
         }
         let id = self.ids.next_id();
+        self.sasl_error = None;
         self.send_command(&Command::Auth {
             mechanism: wire_name,
             initial_response: initial,
@@ -452,9 +479,12 @@ impl Client {
     }
 
     /// Starts AUTH with the strongest mechanism that both the server offers
-    /// and `credentials` can drive ([`postwire_sasl::select`]: SCRAM over
-    /// OAUTHBEARER over PLAIN over LOGIN), with the checks of
-    /// [`auth`](Self::auth).
+    /// and `credentials` can drive ([`postwire_sasl::select`]:
+    /// SCRAM-SHA-256-PLUS when the TLS session has channel-binding data,
+    /// then SCRAM-SHA-256, OAUTHBEARER, XOAUTH2, CRAM-MD5, PLAIN, LOGIN),
+    /// with the checks of [`auth`](Self::auth). The mechanism gets the TLS
+    /// channel binding (RFC 9266 `tls-exporter` preferred, else RFC 5929
+    /// `tls-server-end-point`).
     pub fn auth_with(
         &mut self,
         now: Instant,
@@ -466,10 +496,15 @@ impl Client {
             .as_ref()
             .map(|c| c.auth.iter().map(|m| m.as_str().to_owned()).collect())
             .unwrap_or_default();
-        let mechanism = postwire_sasl::select(&offered, credentials.mechanisms())
-            .ok_or(UsageError::MechanismNotOffered)?;
+        let available = credentials.mechanisms_for_tls(self.tls_info.as_ref());
         let mechanism =
-            ClientMechanism::new(mechanism, credentials).map_err(|_| UsageError::Mechanism)?;
+            postwire_sasl::select(&offered, available).ok_or(UsageError::MechanismNotOffered)?;
+        let options = match &self.tls_info {
+            Some(info) => ClientOptions::default().with_tls_info(info),
+            None => ClientOptions::default(),
+        };
+        let mechanism = ClientMechanism::with_options(mechanism, credentials, &options)
+            .map_err(|_| UsageError::Mechanism)?;
         self.auth(now, mechanism)
     }
 
@@ -939,10 +974,19 @@ impl Client {
                 } else if let Some(initial) = exchange.deferred_initial.take() {
                     Some(initial)
                 } else {
+                    // SCRAM's last 334 carries the server's signature; the
+                    // mechanism verifies it and answers with an empty line
+                    // (RFC 4954 §4, RFC 5802 §5).
                     let challenge = reply.lines().next().unwrap_or_default();
-                    postwire_sasl::decode_base64(challenge)
+                    match postwire_sasl::decode_base64(challenge)
                         .and_then(|c| exchange.mechanism.step(&c))
-                        .ok()
+                    {
+                        Ok(response) => Some(response),
+                        Err(error) => {
+                            self.sasl_error = Some(error);
+                            None
+                        }
+                    }
                 };
                 let line = match response {
                     Some(response) => AuthResponse::Data(response),

@@ -122,6 +122,17 @@
 //!   `501 5.5.2`; lines up to [`Limits::auth_line`] (12288, else
 //!   `500 5.5.6`); unknown mechanism `504 5.5.4`; AUTH twice or inside a
 //!   transaction `503 5.5.1`. A failed AUTH leaves the session usable.
+//!   Which mechanisms are advertised: [`Extensions::auth`], less those that
+//!   cannot run: SCRAM-SHA-256 and CRAM-MD5 need
+//!   [`ServerConfig::secret_lookup`] (the application answers
+//!   [`Event::NeedSecret`] with [`Server::provide_secret`]),
+//!   SCRAM-SHA-256-PLUS also channel-binding data from
+//!   [`handle_tls_established`](Protocol::handle_tls_established)'s
+//!   [`TlsInfo`] (RFC 5802 §6, RFC 9266), CRAM-MD5 also the
+//!   plaintext-equivalent opt-in of [`ServerConfig::sasl`]. SCRAM's
+//!   server-final message (`v=`) goes out as a last `334` that the client
+//!   answers with an empty line; [`Event::Auth`] follows (RFC 4954 §4 has
+//!   no room for data in the `235`).
 //! - Bad commands (syntax, sequence, bare line endings, over-long lines)
 //!   are answered and reported as [`Event::BadCommand`]; after
 //!   [`Limits::max_bad_commands`] the machine answers `421 4.7.0` and
@@ -132,7 +143,8 @@
 //! - [`poll_timeout`](Protocol::poll_timeout) is the idle deadline
 //!   ([`Timeouts`], 5 minutes, RFC 5321 §4.5.3.2) while the machine waits
 //!   for the client, `None` while it waits for the application; past it,
-//!   `421 4.4.2` and [`Error::IdleTimeout`]. While a command line is
+//!   `421 4.4.2` and [`Error::IdleTimeout`]. [`Event::NeedSecret`] waits
+//!   for the application like any other event. While a command line is
 //!   awaited, only complete lines restart it, so a client that trickles a
 //!   line one byte at a time still times out (SECURITY.md P8); while
 //!   message content is read, every chunk does. After an answer the wait
@@ -171,7 +183,10 @@ use crate::Body;
 pub use config::{BareLineEndings, Extensions, Limits, Quirks, ServerConfig, Timeouts};
 pub use event::{AbortReason, BadCommand, Error, Event, HeloKind, UsageError};
 pub use postwire_sasl::Mechanism;
-pub use postwire_sasl::server::Authentication;
+pub use postwire_sasl::server::{
+    Authentication, Evidence, SecretKind, SecretRequest, StoredSecret,
+};
+pub use postwire_sasl::{ScramCredentials, Secret};
 
 use replies::Canned;
 
@@ -189,7 +204,12 @@ pub struct Server {
     /// The greeting command last accepted; `None` before it and after TLS.
     greeted: Option<HeloKind>,
     tls: bool,
+    /// What the driver reported about the TLS session (channel binding).
+    tls_info: Option<TlsInfo>,
     authenticated: bool,
+    /// The SASL exchange whose [`Event::Auth`] awaits the answer, kept for
+    /// [`Server::reject_token`].
+    auth_done: Option<dispatch::AuthState>,
     txn: Option<Transaction>,
     bad_commands: u32,
     /// When the client last sent something (the idle timer's start).
@@ -231,6 +251,9 @@ enum Phase {
     Bdat(body::BdatState),
     /// Waiting for a SASL response line.
     Auth(dispatch::AuthState),
+    /// A SASL mechanism waits for the application's stored secret
+    /// ([`Event::NeedSecret`]); input stays unparsed, as in `Awaiting`.
+    AuthSecret(dispatch::AuthState),
     /// `220` to STARTTLS written; waiting for the handshake.
     TlsPending,
     /// Closed (QUIT, EOF, or an error).
@@ -275,7 +298,9 @@ impl Server {
             phase: Phase::Command,
             greeted: None,
             tls: false,
+            tls_info: None,
             authenticated: false,
+            auth_done: None,
             txn: None,
             bad_commands: 0,
             last_input: now,
@@ -306,6 +331,11 @@ impl Server {
         self.tls
     }
 
+    /// What the driver reported about the TLS session, once TLS is active.
+    pub fn tls_info(&self) -> Option<&TlsInfo> {
+        self.tls_info.as_ref()
+    }
+
     /// Whether an AUTH exchange was accepted in this session.
     pub fn is_authenticated(&self) -> bool {
         self.authenticated
@@ -316,6 +346,7 @@ impl Server {
     pub fn awaiting(&self) -> Option<CommandId> {
         match &self.phase {
             Phase::Awaiting(pending) => Some(pending.id),
+            Phase::AuthSecret(state) => Some(state.id()),
             _ => None,
         }
     }
@@ -360,14 +391,49 @@ impl Server {
         lines
     }
 
-    /// The configured SASL mechanisms this side implements, in the
-    /// configured order.
+    /// The configured SASL mechanisms this side can run now, in the
+    /// configured order (see [`Extensions::auth`]).
     fn mechanisms(&self) -> impl Iterator<Item = &Mechanism> {
         self.config
             .extensions
             .auth
             .iter()
-            .filter(|m| postwire_sasl::server::ServerMechanism::SUPPORTED.contains(m))
+            .filter(|m| self.can_run(m))
+    }
+
+    /// Whether `mechanism` can run in this session: implemented by
+    /// `postwire-sasl`, and for those that verify against a stored secret,
+    /// the application answers secret lookups; -PLUS needs channel-binding
+    /// data (RFC 5802 §6), CRAM-MD5 the plaintext-equivalent opt-in.
+    fn can_run(&self, mechanism: &Mechanism) -> bool {
+        let secrets = self.config.secret_lookup;
+        match mechanism {
+            Mechanism::ScramSha256 => secrets,
+            Mechanism::ScramSha256Plus => secrets && self.channel_binding().is_some(),
+            Mechanism::CramMd5 => secrets && self.config.sasl.allow_plaintext_equivalent,
+            other => postwire_sasl::server::ServerMechanism::SUPPORTED.contains(other),
+        }
+    }
+
+    /// The TLS channel-binding data, if the driver reported any.
+    fn channel_binding(&self) -> Option<&postwire_core::ChannelBinding> {
+        let binding = &self.tls_info.as_ref()?.channel_binding;
+        postwire_sasl::ChannelBindingType::preferred(binding).map(|_| binding)
+    }
+
+    /// The options of a new SASL exchange: the configured ones, with this
+    /// session's channel binding while -PLUS is advertised (so a client's
+    /// `y` flag is a downgrade exactly when it is, RFC 5802 §6) and the
+    /// server's host name for CRAM-MD5.
+    fn sasl_options(&self) -> postwire_sasl::server::ServerOptions {
+        let mut options = self.config.sasl.clone();
+        options.hostname = self.config.hostname.as_str().to_owned();
+        options.channel_binding = if self.mechanisms().any(|m| *m == Mechanism::ScramSha256Plus) {
+            self.channel_binding().cloned().unwrap_or_default()
+        } else {
+            postwire_core::ChannelBinding::default()
+        };
+        options
     }
 
     /// Whether AUTH is offered now (RFC 4954 §4: not in clear by default).
@@ -422,7 +488,9 @@ impl Server {
                 Phase::Data(_) => self.step_data(),
                 Phase::Bdat(_) => self.step_bdat(),
                 Phase::Auth(_) => self.step_auth(),
-                Phase::Awaiting(_) | Phase::TlsPending | Phase::Closed => return,
+                Phase::Awaiting(_) | Phase::AuthSecret(_) | Phase::TlsPending | Phase::Closed => {
+                    return;
+                }
             };
             if !progressed {
                 break;
@@ -491,7 +559,7 @@ impl Protocol for Server {
         let lines_before = self.lines_done;
         let in_body_before = self.in_body();
         self.framer.push(data);
-        if matches!(self.phase, Phase::Awaiting(_))
+        if matches!(self.phase, Phase::Awaiting(_) | Phase::AuthSecret(_))
             && self.framer.buffered().len() > self.config.limits.max_pipelined_input
         {
             self.fail(Error::PipelineOverflow);
@@ -513,7 +581,7 @@ impl Protocol for Server {
         }
         self.eof = true;
         match self.phase {
-            Phase::Awaiting(_) => {}
+            Phase::Awaiting(_) | Phase::AuthSecret(_) => {}
             Phase::TlsPending => self.disconnect(),
             _ => self.process(),
         }
@@ -543,19 +611,25 @@ impl Protocol for Server {
         self.sticky()
     }
 
-    fn handle_tls_established(&mut self, now: Instant, _info: TlsInfo) -> Result<(), Error> {
+    fn handle_tls_established(&mut self, now: Instant, info: TlsInfo) -> Result<(), Error> {
         self.sticky()?;
         if matches!(self.phase, Phase::Closed) {
             return Ok(());
         }
         // RFC 3207 §4.2: forget everything learned before TLS (S05).
         self.tls = true;
+        // Kept for channel binding (SCRAM-SHA-256-PLUS, RFC 5802 §6).
+        self.tls_info = Some(info);
         self.greeted = None;
         self.txn = None;
         self.authenticated = false;
+        self.auth_done = None;
         self.last_input = now;
         self.now = now;
-        if matches!(self.phase, Phase::TlsPending | Phase::Auth(_)) {
+        if matches!(
+            self.phase,
+            Phase::TlsPending | Phase::Auth(_) | Phase::AuthSecret(_)
+        ) {
             self.phase = Phase::Command;
         }
         self.process();
@@ -574,7 +648,9 @@ impl Protocol for Server {
         let timeout = match self.phase {
             Phase::Command | Phase::Auth(_) => self.config.timeouts.command,
             Phase::Data(_) | Phase::Bdat(_) => self.config.timeouts.data,
-            Phase::Awaiting(_) | Phase::TlsPending | Phase::Closed => return None,
+            Phase::Awaiting(_) | Phase::AuthSecret(_) | Phase::TlsPending | Phase::Closed => {
+                return None;
+            }
         };
         if self.eof {
             return None;

@@ -11,6 +11,7 @@
 //! | `EHLO`/`HELO`/`LHLO`   | [`Handler::helo`]                | [`Decision`]                     |
 //! | `MAIL FROM`            | [`Handler::mail_from`]           | [`Decision`]                     |
 //! | `RCPT TO`              | [`Handler::rcpt_to`]             | [`Decision`]                     |
+//! | `AUTH` SCRAM, CRAM-MD5 | [`Handler::lookup_secret`]       | stored secret or `None`          |
 //! | `AUTH` (after TLS)     | [`Handler::authenticate`]        | identity or `None` (`535 5.7.8`) |
 //! | `DATA` / first `BDAT`  | [`Handler::data_start`]          | a [`BodySink`] or a refusal      |
 //! | message content        | [`BodySink::write_chunk`]        | streamed, never buffered whole   |
@@ -26,6 +27,15 @@
 //! TLS, pipelined plaintext after STARTTLS discarded (CVE-2011-0411), only
 //! `CRLF.CRLF` ends DATA (SMTP smuggling), bounded memory per connection,
 //! idle timeout with `421 4.4.2` (RFC 5321 §4.5.3.2.7).
+//!
+//! AUTH mechanisms come from `config.extensions.auth`
+//! ([`ServerConfig::with_password_auth`] for PLAIN and LOGIN). With
+//! [`ServerConfig::with_scram_auth`] (which turns on `config.secret_lookup`)
+//! the server also offers SCRAM-SHA-256, and SCRAM-SHA-256-PLUS when the
+//! TLS layer exports channel-binding data; [`Handler::lookup_secret`]
+//! returns the stored keys and [`Handler::authenticate`] then receives
+//! verified credentials. CRAM-MD5 additionally needs
+//! `config.sasl.allow_plaintext_equivalent`.
 //!
 //! # Limits
 //!
@@ -46,6 +56,7 @@ pub use limit::{ConnectionGuard, ConnectionLimit, reject_busy};
 pub use listener::{ConnectionTask, serve_all};
 pub use options::{ServerOptions, TlsMode, TranscriptFactory};
 pub use postwire_smtp_proto::server::{
-    Authentication, Extensions, HeloKind, Limits, Mechanism, ServerConfig, Timeouts,
+    Authentication, Evidence, Extensions, HeloKind, Limits, Mechanism, ScramCredentials,
+    SecretKind, SecretRequest, ServerConfig, StoredSecret, Timeouts,
 };
 pub use session::{ServeError, serve};

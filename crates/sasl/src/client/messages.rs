@@ -5,6 +5,7 @@
 
 use postwire_core::Secret;
 
+use crate::scram::escape_saslname;
 use crate::{Field, SaslError};
 
 /// A credential-bearing message.
@@ -47,6 +48,12 @@ fn bearer_token(token: &str) -> Result<(), SaslError> {
     } else {
         Err(SaslError::ForbiddenByte(Field::Token))
     }
+}
+
+/// Refuses control characters, so nothing the application passes can
+/// break a line of the protocol's log.
+fn printable(value: &str, field: Field) -> Result<(), SaslError> {
+    no_control(value, field)
 }
 
 /// Concatenates `parts` into one exactly sized secret buffer.
@@ -116,20 +123,6 @@ pub(super) fn xoauth2(username: &str, token: &str) -> Result<Secret<Vec<u8>>, Sa
     ]))
 }
 
-/// Escapes a GS2 `saslname` (RFC 5801 §4): `,` becomes `=2C`, `=` becomes
-/// `=3D`.
-fn saslname(value: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len());
-    for &b in value.as_bytes() {
-        match b {
-            b',' => out.extend_from_slice(b"=2C"),
-            b'=' => out.extend_from_slice(b"=3D"),
-            _ => out.push(b),
-        }
-    }
-    out
-}
-
 /// `client-resp = (gs2-header kvsep *kvpair kvsep) / kvsep` with
 /// `gs2-header = "n," ["a=" saslname] ","` and the kvpairs `host`, `port`
 /// and `auth` (RFC 7628 §3.1), in the order of the RFC 7628 §4.1 example.
@@ -145,7 +138,7 @@ pub(super) fn oauthbearer(
         non_empty(host, Field::Host)?;
         no_control(host, Field::Host)?;
     }
-    let authzid = saslname(username);
+    let authzid = escape_saslname(username);
     let port = port.map(|p| p.to_string());
     Ok(concat(&[
         b"n,",
@@ -162,6 +155,39 @@ pub(super) fn oauthbearer(
         token.as_bytes(),
         b"\x01\x01",
     ]))
+}
+
+/// EXTERNAL's one message: the authorization identity, possibly empty
+/// (RFC 4422 Appendix A.1: `message = [ authz-id ]`).
+pub(super) fn external(authzid: Option<&str>) -> Result<Secret<Vec<u8>>, SaslError> {
+    let authzid = authzid.unwrap_or("");
+    no_nul(authzid, Field::Authzid)?;
+    Ok(concat(&[authzid.as_bytes()]))
+}
+
+/// ANONYMOUS's one message: optional trace information of at most 255
+/// characters (RFC 4505 §3: `message = [ email / token ]`).
+pub(super) fn anonymous(trace: Option<&str>) -> Result<Secret<Vec<u8>>, SaslError> {
+    let trace = trace.unwrap_or("");
+    if trace.chars().count() > 255 {
+        return Err(SaslError::FieldTooLong(Field::Trace));
+    }
+    printable(trace, Field::Trace)?;
+    Ok(concat(&[trace.as_bytes()]))
+}
+
+/// Checks a CRAM-MD5 user name: the response is `user SP digest` (RFC 2195
+/// §2), so a user name must not be empty or hold control characters.
+pub(super) fn cram_md5_username(username: &str) -> Result<(), SaslError> {
+    non_empty(username, Field::Username)?;
+    printable(username, Field::Username)
+}
+
+/// CRAM-MD5's response: `username SP HMAC-MD5(password, challenge)` in
+/// lowercase hex (RFC 2195 §2).
+pub(super) fn cram_md5(username: &str, password: &str, challenge: &[u8]) -> Secret<Vec<u8>> {
+    let digest = crate::crypto::cram_md5_hex(password.as_bytes(), challenge);
+    concat(&[username.as_bytes(), b" ", digest.as_bytes()])
 }
 
 #[cfg(test)]
@@ -237,6 +263,37 @@ mod tests {
             xoauth2("u", "").unwrap_err(),
             SaslError::EmptyField(Field::Token)
         );
+    }
+
+    #[test]
+    fn cram_md5_response_rfc2195_2_example() {
+        let response = cram_md5(
+            "tim",
+            "tanstaaftanstaaf",
+            b"<1896.697170952@postoffice.reston.mci.net>",
+        );
+        assert_eq!(response.expose(), b"tim b913a602c7eda7a495b4e6e7334d3890");
+        assert_eq!(
+            cram_md5_username("t\nim").unwrap_err(),
+            SaslError::ForbiddenByte(Field::Username)
+        );
+    }
+
+    #[test]
+    fn anonymous_trace_is_limited_to_255_characters_rfc4505_3() {
+        assert_eq!(anonymous(None).unwrap().expose(), b"");
+        let trace = "ä".repeat(255);
+        assert_eq!(anonymous(Some(&trace)).unwrap().expose(), trace.as_bytes());
+        assert_eq!(
+            anonymous(Some(&"a".repeat(256))).unwrap_err(),
+            SaslError::FieldTooLong(Field::Trace)
+        );
+    }
+
+    #[test]
+    fn external_sends_the_authzid_rfc4422_a_1() {
+        assert_eq!(external(None).unwrap().expose(), b"");
+        assert_eq!(external(Some("admin")).unwrap().expose(), b"admin");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! and what each does to the session.
 
 use postwire_core::{CommandId, Transmit};
+use postwire_sasl::Mechanism;
+use postwire_sasl::server::StoredSecret;
 
 use super::replies;
 use super::{HeloKind, PendingKind, Phase, Server, Transaction, UsageError, body};
@@ -44,7 +46,98 @@ impl Server {
         self.answer(id, Answer::Lmtp(replies))
     }
 
+    /// Answers [`Event::NeedSecret`](super::Event::NeedSecret) with the
+    /// user's stored secret, or `None` for an unknown user.
+    ///
+    /// SCRAM then sends its next challenge; CRAM-MD5 checks the digest and
+    /// reports [`Event::Auth`](super::Event::Auth) with verified evidence.
+    /// A wrong proof, an unknown user or a secret of the wrong kind
+    /// (`SecretRequest::kind`) ends the exchange with `535 5.7.8`, counted
+    /// towards [`Limits::max_bad_commands`](super::Limits::max_bad_commands).
+    pub fn provide_secret(
+        &mut self,
+        id: CommandId,
+        secret: Option<StoredSecret>,
+    ) -> Result<(), UsageError> {
+        let Phase::AuthSecret(state) = &self.phase else {
+            return Err(UsageError::NotAwaiting(id));
+        };
+        if state.id() != id {
+            return Err(UsageError::NotAwaiting(id));
+        }
+        let Phase::AuthSecret(mut state) = std::mem::replace(&mut self.phase, Phase::Command)
+        else {
+            return Err(UsageError::NotAwaiting(id));
+        };
+        self.last_input = self.now;
+        let step = state.exchange_mut().provide_secret(secret);
+        self.auth_step(state, step);
+        self.process();
+        Ok(())
+    }
+
+    /// Refuses the bearer token of an XOAUTH2 or OAUTHBEARER
+    /// [`Event::Auth`](super::Event::Auth) and tells the client why: `334`
+    /// with `error_json` (RFC 7628 §3.2.2, for example
+    /// `{"status":"invalid_token"}`), which the client acknowledges with a
+    /// dummy response; then `535 5.7.8`, counted like any failed AUTH.
+    /// [`UsageError::NotTokenAuth`] for other commands and mechanisms.
+    pub fn reject_token(&mut self, id: CommandId, error_json: &[u8]) -> Result<(), UsageError> {
+        let awaiting_auth = matches!(
+            &self.phase,
+            Phase::Awaiting(pending) if pending.id == id && pending.kind == PendingKind::Auth
+        );
+        let token = self.auth_done.as_ref().is_some_and(|state| {
+            state.id() == id
+                && matches!(
+                    state.mechanism(),
+                    Mechanism::XOAuth2 | Mechanism::OAuthBearer
+                )
+        });
+        if !(awaiting_auth && token) {
+            return Err(UsageError::NotTokenAuth(id));
+        }
+        let Some(mut state) = self.auth_done.take() else {
+            return Err(UsageError::NotTokenAuth(id));
+        };
+        let Some(challenge) = state.exchange_mut().reject_token(error_json) else {
+            return Err(UsageError::NotTokenAuth(id));
+        };
+        self.last_input = self.now;
+        self.write_challenge(state, &challenge);
+        self.process();
+        Ok(())
+    }
+
+    /// A `reject` or refusing `reply` to a pending secret request: the
+    /// exchange ends with that reply (`535 5.7.8` for `reject`).
+    fn answer_secret_request(&mut self, id: CommandId, answer: Answer) -> Result<(), UsageError> {
+        let refusal = match &answer {
+            Answer::Accept => false,
+            Answer::Reject => true,
+            Answer::Reply(reply) => {
+                if reply.code().is_intermediate() {
+                    return Err(UsageError::ReplyCode(reply.code().get()));
+                }
+                !reply.code().is_positive()
+            }
+            Answer::Lmtp(_) => return Err(UsageError::NotLmtpData),
+        };
+        if !refusal {
+            return Err(UsageError::SecretExpected(id));
+        }
+        self.phase = Phase::Command;
+        self.last_input = self.now;
+        self.finish_command(PendingKind::Auth, false, answer);
+        self.count_bad_command();
+        self.process();
+        Ok(())
+    }
+
     fn answer(&mut self, id: CommandId, answer: Answer) -> Result<(), UsageError> {
+        if matches!(&self.phase, Phase::AuthSecret(state) if state.id() == id) {
+            return self.answer_secret_request(id, answer);
+        }
         let Phase::Awaiting(pending) = &self.phase else {
             return Err(UsageError::NotAwaiting(id));
         };
@@ -88,6 +181,9 @@ impl Server {
             Answer::Reply(reply) => reply.code().is_positive() || reply.code().is_intermediate(),
             Answer::Lmtp(_) => true,
         };
+        if kind == PendingKind::Auth {
+            self.auth_done = None;
+        }
         self.finish_command(kind, positive, answer);
         if kind == PendingKind::Auth && !positive {
             self.count_bad_command();

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use postwire_sasl::Mechanism;
+use postwire_sasl::server::ServerOptions as SaslOptions;
 
 use crate::Domain;
 
@@ -34,6 +35,21 @@ pub struct ServerConfig {
     /// not cross the network in clear (RFC 4954 §4, SECURITY.md S06, A1);
     /// without TLS, AUTH is not advertised and is answered with `530 5.7.0`.
     pub allow_plaintext_auth: bool,
+    /// The application answers [`Event::NeedSecret`](super::Event::NeedSecret)
+    /// with [`Server::provide_secret`](super::Server::provide_secret): only
+    /// then are the mechanisms that verify against a stored secret
+    /// advertised, when listed in [`Extensions::auth`]: SCRAM-SHA-256,
+    /// SCRAM-SHA-256-PLUS (only when the TLS layer reported channel-binding
+    /// data, RFC 5802 §6) and CRAM-MD5 (only with
+    /// `sasl.allow_plaintext_equivalent`). Default off.
+    pub secret_lookup: bool,
+    /// Options of every SASL exchange (`postwire_sasl::server::ServerOptions`):
+    /// field limits, the CRAM-MD5 opt-in (`allow_plaintext_equivalent`,
+    /// default off: it needs a plaintext-equivalent secret), a fixed nonce
+    /// for tests. The machine fills in `channel_binding` from the TLS
+    /// session (while -PLUS is advertised) and `hostname` from
+    /// [`hostname`](Self::hostname).
+    pub sasl: SaslOptions,
 }
 
 impl ServerConfig {
@@ -49,7 +65,34 @@ impl ServerConfig {
             timeouts: Timeouts::default(),
             quirks: Quirks::default(),
             allow_plaintext_auth: false,
+            secret_lookup: false,
+            sasl: SaslOptions::default(),
         }
+    }
+
+    /// Offers AUTH PLAIN and LOGIN (after TLS, unless
+    /// [`allow_plaintext_auth`](Self::allow_plaintext_auth)): what an
+    /// application that checks passwords serves
+    /// ([`Authentication::password_matches`](postwire_sasl::server::Authentication::password_matches)).
+    pub fn with_password_auth(mut self) -> Self {
+        self.extensions.auth = vec![Mechanism::Plain, Mechanism::Login];
+        self
+    }
+
+    /// Offers SCRAM-SHA-256-PLUS (when the TLS layer provides channel
+    /// binding), SCRAM-SHA-256, PLAIN and LOGIN, strongest first, and turns
+    /// on [`secret_lookup`](Self::secret_lookup): the application answers
+    /// [`Event::NeedSecret`](super::Event::NeedSecret) with the user's
+    /// stored SCRAM keys, and checks PLAIN/LOGIN passwords itself.
+    pub fn with_scram_auth(mut self) -> Self {
+        self.extensions.auth = vec![
+            Mechanism::ScramSha256Plus,
+            Mechanism::ScramSha256,
+            Mechanism::Plain,
+            Mechanism::Login,
+        ];
+        self.secret_lookup = true;
+        self
     }
 }
 
@@ -84,10 +127,14 @@ pub struct Extensions {
     /// when the driver has a certificate.
     pub starttls: bool,
     /// `AUTH` mechanisms (RFC 4954), in the advertised order. Default empty
-    /// (no AUTH). Offered after TLS only unless
-    /// [`ServerConfig::allow_plaintext_auth`]. Mechanisms that
-    /// `postwire-sasl` does not implement on the server side
-    /// (`ServerMechanism::SUPPORTED`: PLAIN, LOGIN) are left out.
+    /// (no AUTH); [`ServerConfig::with_password_auth`] sets PLAIN and LOGIN,
+    /// [`ServerConfig::with_scram_auth`] adds SCRAM. Offered after TLS only
+    /// unless [`ServerConfig::allow_plaintext_auth`]. Left out of the
+    /// advertisement: mechanisms `postwire-sasl` does not implement on the
+    /// server side, SCRAM and CRAM-MD5 without
+    /// [`ServerConfig::secret_lookup`], SCRAM-SHA-256-PLUS without
+    /// channel-binding data, CRAM-MD5 without
+    /// `sasl.allow_plaintext_equivalent`.
     pub auth: Vec<Mechanism>,
     /// `REQUIRETLS` (RFC 8689), offered after TLS only. Default off.
     pub requiretls: bool,

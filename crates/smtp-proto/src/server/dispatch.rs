@@ -13,11 +13,29 @@ use crate::{
     ReversePath,
 };
 
-/// An AUTH exchange waiting for the client's next response line.
+/// An AUTH exchange waiting for the client's next response line, the
+/// application's secret, or the answer to its [`Event::Auth`].
 #[derive(Debug)]
 pub(super) struct AuthState {
     id: postwire_core::CommandId,
     exchange: Exchange,
+}
+
+impl AuthState {
+    /// The AUTH command.
+    pub(super) fn id(&self) -> postwire_core::CommandId {
+        self.id
+    }
+
+    /// The mechanism running.
+    pub(super) fn mechanism(&self) -> &Mechanism {
+        self.exchange.mechanism()
+    }
+
+    /// The running exchange.
+    pub(super) fn exchange_mut(&mut self) -> &mut Exchange {
+        &mut self.exchange
+    }
 }
 
 /// Whether a refusal counts towards the bad-command limit. Refusals that
@@ -423,7 +441,9 @@ impl Server {
             self.refuse(error, canned, Count::Yes);
             return;
         }
-        let Some((exchange, step)) = mechanism.and_then(|m| Exchange::start(m, initial)) else {
+        let options = self.sasl_options();
+        let Some((exchange, step)) = mechanism.and_then(|m| Exchange::start(m, options, initial))
+        else {
             self.refuse(
                 BadCommand::UnknownMechanism,
                 replies::AUTH_UNKNOWN_MECHANISM,
@@ -436,13 +456,16 @@ impl Server {
     }
 
     /// Acts on one step of the SASL mechanism.
-    fn auth_step(&mut self, state: AuthState, step: Step) {
+    pub(super) fn auth_step(&mut self, state: AuthState, step: Step) {
         match step {
-            Step::Challenge(challenge) => {
-                let encoded = base64::engine::general_purpose::STANDARD.encode(challenge);
-                replies::write_lines(&mut self.out, 334, None, &[encoded]);
-                self.flush();
-                self.phase = Phase::Auth(state);
+            Step::Challenge(challenge) => self.write_challenge(state, &challenge),
+            Step::NeedSecret(request) => {
+                self.events.push_back(Event::NeedSecret {
+                    id: state.id,
+                    mechanism: state.exchange.mechanism().clone(),
+                    request,
+                });
+                self.phase = Phase::AuthSecret(state);
             }
             Step::Done(mechanism, authentication) => {
                 self.events.push_back(Event::Auth {
@@ -454,6 +477,8 @@ impl Server {
                     id: state.id,
                     kind: PendingKind::Auth,
                 });
+                // Kept for `reject_token` (RFC 7628 §3.2.2).
+                self.auth_done = Some(state);
             }
             Step::Failed => {
                 self.phase = Phase::Command;
@@ -465,6 +490,14 @@ impl Server {
                 self.flush();
             }
         }
+    }
+
+    /// Writes `334 <base64>` and waits for the client's response line.
+    pub(super) fn write_challenge(&mut self, state: AuthState, challenge: &[u8]) {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(challenge);
+        replies::write_lines(&mut self.out, 334, None, &[encoded]);
+        self.flush();
+        self.phase = Phase::Auth(state);
     }
 
     /// Reads one SASL response line (RFC 4954 §4). `false` when more input

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use postwire_core::{BareLineEnding, CommandId};
 use postwire_sasl::Mechanism;
-use postwire_sasl::server::Authentication;
+use postwire_sasl::server::{Authentication, SecretRequest};
 
 use crate::{
     Argument, ClientId, ForwardPath, MailParameters, ParseError, RcptParameters, ReversePath,
@@ -149,10 +149,33 @@ pub enum Event {
         /// Why.
         reason: AbortReason,
     },
-    /// A SASL exchange produced credentials, for the application to check
-    /// (with [`Authentication::password_matches`], constant-time).
+    /// A SASL mechanism that verifies against a stored secret
+    /// (SCRAM-SHA-256(-PLUS), CRAM-MD5) needs the user's: answer with
+    /// [`Server::provide_secret`](super::Server::provide_secret), `None` for
+    /// an unknown user (the exchange then fails like a wrong password, the
+    /// client cannot tell them apart). `reject` or a `4xx`/`5xx` `reply`
+    /// ends the exchange instead (for example `454 4.7.0` when the user
+    /// store is down); `accept` is refused. Only sent when
+    /// [`ServerConfig::secret_lookup`](super::ServerConfig::secret_lookup)
+    /// is on. Later, the same `id` comes back in [`Event::Auth`].
+    NeedSecret {
+        /// The AUTH command.
+        id: CommandId,
+        /// The mechanism running.
+        mechanism: Mechanism,
+        /// Whose secret, and which kind.
+        request: SecretRequest,
+    },
+    /// A SASL exchange produced credentials, for the application to check.
+    /// What is left to check depends on `authentication.evidence`: a
+    /// password ([`Authentication::password_matches`], constant-time), a
+    /// bearer token, or nothing (`Evidence::Verified`: SCRAM and CRAM-MD5
+    /// already checked the proof against the stored secret). In every case
+    /// the application decides whether the user may act as `authzid`.
     /// `accept`: `235 2.7.0`; `reject`: `535 5.7.8` (the session stays
-    /// usable; RFC 4954 §4). `Debug` shows no password (SECURITY.md A4).
+    /// usable; RFC 4954 §4); a rejected XOAUTH2/OAUTHBEARER token may be
+    /// explained with [`Server::reject_token`](super::Server::reject_token).
+    /// `Debug` shows no password or token (SECURITY.md A4).
     Auth {
         /// The AUTH command.
         id: CommandId,
@@ -232,6 +255,7 @@ impl Event {
             | Event::DataStart { id }
             | Event::DataEnd { id, .. }
             | Event::Auth { id, .. }
+            | Event::NeedSecret { id, .. }
             | Event::StartTls { id }
             | Event::Vrfy { id, .. }
             | Event::Expn { id, .. }
@@ -292,6 +316,15 @@ pub enum UsageError {
     /// the data.
     #[error("per-recipient replies answer only the end of lmtp data")]
     NotLmtpData,
+    /// The command awaits a stored secret
+    /// ([`Server::provide_secret`](super::Server::provide_secret)), and a
+    /// positive answer would authenticate without any check.
+    #[error("command {0} awaits a secret, not a positive answer")]
+    SecretExpected(CommandId),
+    /// `reject_token` for an AUTH that is not XOAUTH2 or OAUTHBEARER, or
+    /// that does not await its answer.
+    #[error("command {0} is not a bearer-token authentication awaiting an answer")]
+    NotTokenAuth(CommandId),
     /// `reply_lmtp` with a number of replies other than the accepted
     /// recipients.
     #[error("expected {expected} lmtp replies, got {got}")]

@@ -4,7 +4,9 @@ use std::future::Future;
 use std::io;
 
 use bytes::Bytes;
-use postwire_smtp_proto::server::{Authentication, HeloKind, Mechanism};
+use postwire_smtp_proto::server::{
+    Authentication, HeloKind, Mechanism, SecretRequest, StoredSecret,
+};
 use postwire_smtp_proto::{
     ClientId, EnhancedStatusCode, ForwardPath, MailParameters, ParseError, RcptParameters, Reply,
     ReplyCode, ReversePath,
@@ -164,10 +166,32 @@ pub trait Handler: Send {
         params: &RcptParameters,
     ) -> impl Future<Output = Decision> + Send;
 
+    /// A SASL mechanism that verifies against a stored secret needs the
+    /// user's (RFC 5802 SCRAM-SHA-256(-PLUS): [`StoredSecret::Scram`] keys
+    /// made with `ScramCredentials::derive` when the account was created;
+    /// RFC 2195 CRAM-MD5: [`StoredSecret::Plaintext`], see
+    /// `request.kind`). Return `None` for an unknown user: the exchange
+    /// then fails exactly like a wrong password. Only called when
+    /// `config.secret_lookup` is on, which is also what makes the server
+    /// advertise those mechanisms. The default knows no one.
+    fn lookup_secret(
+        &mut self,
+        session: &Session,
+        mechanism: &Mechanism,
+        request: &SecretRequest,
+    ) -> impl Future<Output = Option<StoredSecret>> + Send {
+        let _ = (session, mechanism, request);
+        async { None }
+    }
+
     /// Credentials from an AUTH exchange (RFC 4954): return the identity
     /// they establish, or `None` to refuse (`535 5.7.8`; the session stays
-    /// usable). Compare passwords with
-    /// [`Authentication::password_matches`] (constant time). The default
+    /// usable). What is left to check is in `authentication.evidence`:
+    /// compare passwords with [`Authentication::password_matches`]
+    /// (constant time), validate bearer tokens; SCRAM and CRAM-MD5 arrive
+    /// already verified (`Evidence::Verified`, [`Authentication::is_verified`])
+    /// against [`lookup_secret`](Self::lookup_secret). In every case decide
+    /// whether the user may act as `authentication.authzid`. The default
     /// refuses everything.
     fn authenticate(
         &mut self,

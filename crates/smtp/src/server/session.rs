@@ -186,6 +186,16 @@ where
                     None => reject(&mut conn, id),
                 }
             }
+            Event::NeedSecret {
+                id,
+                mechanism,
+                request,
+            } => {
+                let secret = handler.lookup_secret(&session, &mechanism, &request).await;
+                // The id comes from the event just taken: the machine awaits
+                // exactly this secret.
+                let _ = conn.protocol_mut().provide_secret(id, secret);
+            }
             Event::StartTls { id } => {
                 if options.tls.is_some() {
                     accept(&mut conn, id);
