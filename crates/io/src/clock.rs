@@ -44,3 +44,15 @@ pub trait Clock: Send + Sync + 'static {
     /// A future that completes once `deadline` has passed.
     fn sleep_until(&self, deadline: Instant) -> Sleep;
 }
+
+/// A shared clock is a clock: one `Arc<dyn Clock>` serves the driver and
+/// the facade that reads `now` for its own machine calls.
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Sleep {
+        (**self).sleep_until(deadline)
+    }
+}

@@ -133,6 +133,7 @@ mod clock;
 mod config;
 mod connection;
 mod error;
+mod limit;
 mod queue;
 mod tls;
 pub mod transcript;
@@ -141,6 +142,7 @@ pub use clock::{Clock, Sleep};
 pub use config::{Config, READ_BUFFER_SIZE};
 pub use connection::{Connection, Stats};
 pub use error::Error;
+pub use limit::{ConnectionGuard, ConnectionLimit, refuse};
 pub use tls::TlsRole;
 pub use transcript::{Direction, Redactor, Transcript};
 

@@ -45,6 +45,17 @@ pub trait Transcript: Send {
     }
 }
 
+/// A boxed sink is a sink (options hold `Box<dyn Transcript>`).
+impl<T: Transcript + ?Sized> Transcript for Box<T> {
+    fn record(&mut self, direction: Direction, line: &[u8]) {
+        (**self).record(direction, line);
+    }
+
+    fn tls_established(&mut self, info: &TlsInfo) {
+        (**self).tls_established(info);
+    }
+}
+
 /// Rewrites transcript lines that carry secrets, before any sink sees them.
 ///
 /// A protocol crate implements it with its knowledge of the exchange: for

@@ -52,7 +52,8 @@ mod options;
 mod session;
 
 pub use handler::{BodySink, Decision, Envelope, Handler, Session, reply};
-pub use limit::{ConnectionGuard, ConnectionLimit, reject_busy};
+pub use limit::reject_busy;
+pub use postwire_io::{ConnectionGuard, ConnectionLimit};
 pub use listener::{ConnectionTask, serve_all};
 pub use options::{ServerOptions, TlsMode, TranscriptFactory};
 pub use postwire_smtp_proto::server::{

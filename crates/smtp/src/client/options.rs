@@ -1,10 +1,9 @@
 //! How [`SmtpClient::connect`](super::SmtpClient::connect) sets up a session.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use postwire_core::TlsInfo;
-use postwire_io::{Clock, Sleep, TlsRole, Transcript};
+use postwire_io::{Clock, TlsRole, Transcript};
 use postwire_sasl::client::Credentials;
 use postwire_smtp_proto::client::Timeouts;
 use postwire_smtp_proto::{ClientId, Domain, Host};
@@ -182,29 +181,3 @@ fn default_domain() -> Domain {
     }
 }
 
-/// An `Arc<dyn Clock>` as a `Clock`, so one clock serves the driver and
-/// the facade's own `now`.
-pub(crate) struct SharedClock(pub(crate) Arc<dyn Clock>);
-
-impl Clock for SharedClock {
-    fn now(&self) -> Instant {
-        self.0.now()
-    }
-
-    fn sleep_until(&self, deadline: Instant) -> Sleep {
-        self.0.sleep_until(deadline)
-    }
-}
-
-/// A boxed sink as a `Transcript`.
-pub(crate) struct BoxedTranscript(pub(crate) Box<dyn Transcript>);
-
-impl Transcript for BoxedTranscript {
-    fn record(&mut self, direction: postwire_io::Direction, line: &[u8]) {
-        self.0.record(direction, line);
-    }
-
-    fn tls_established(&mut self, info: &TlsInfo) {
-        self.0.tls_established(info);
-    }
-}

@@ -14,7 +14,7 @@ use postwire_smtp_proto::client::{
 use postwire_smtp_proto::{Capabilities, ForwardPath, Reply};
 
 use super::error::Error;
-use super::options::{BoxedTranscript, ClientOptions, SharedClock, Tls};
+use super::options::{ClientOptions, Tls};
 use super::report::{RecipientStatus, SendReport};
 use crate::SmtpRedactor;
 
@@ -108,7 +108,7 @@ where
         config.lmtp = lmtp;
         config.timeouts = timeouts;
         let now = clock.now();
-        let shared = SharedClock(clock.clone());
+        let shared = clock.clone();
         let mut conn = match &tls {
             Tls::None => {
                 config.starttls = StartTlsPolicy::Disabled;
@@ -130,7 +130,7 @@ where
         }
         .with_config(io_config);
         if let Some(sink) = transcript {
-            conn.set_transcript(BoxedTranscript(sink), SmtpRedactor::for_client());
+            conn.set_transcript(sink, SmtpRedactor::for_client());
         }
         let mut client = Self {
             conn,

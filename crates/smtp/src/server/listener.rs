@@ -9,7 +9,8 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{Stream, StreamExt};
 
 use super::handler::Handler;
-use super::limit::{ConnectionLimit, reject_busy};
+use super::limit::reject_busy;
+use postwire_io::ConnectionLimit;
 use super::options::ServerOptions;
 use super::session::serve;
 

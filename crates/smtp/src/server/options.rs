@@ -3,10 +3,8 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Instant;
 
-use postwire_core::TlsInfo;
-use postwire_io::{Clock, Direction, Sleep, Transcript};
+use postwire_io::{Clock, Transcript};
 use postwire_smtp_proto::server::ServerConfig;
 
 /// How TLS starts on a connection.
@@ -102,28 +100,3 @@ impl ServerOptions {
     }
 }
 
-/// The options' clock, shared by connections.
-pub(crate) struct SharedClock(pub(crate) Arc<dyn Clock>);
-
-impl Clock for SharedClock {
-    fn now(&self) -> Instant {
-        self.0.now()
-    }
-
-    fn sleep_until(&self, deadline: Instant) -> Sleep {
-        self.0.sleep_until(deadline)
-    }
-}
-
-/// A boxed sink as a [`Transcript`].
-pub(crate) struct BoxedTranscript(pub(crate) Box<dyn Transcript>);
-
-impl Transcript for BoxedTranscript {
-    fn record(&mut self, direction: Direction, line: &[u8]) {
-        self.0.record(direction, line);
-    }
-
-    fn tls_established(&mut self, info: &TlsInfo) {
-        self.0.tls_established(info);
-    }
-}

@@ -6,7 +6,7 @@ use postwire_io::{Connection, TlsRole};
 use postwire_smtp_proto::server::{Event, Server};
 
 use super::handler::{BodySink, Decision, Envelope, Handler, Session};
-use super::options::{BoxedTranscript, ServerOptions, SharedClock, TlsMode};
+use super::options::{ServerOptions, TlsMode};
 
 /// Why a connection ended with an error. Every error is final: the
 /// connection is closed, and a body in progress was
@@ -64,7 +64,7 @@ where
     IO: AsyncRead + AsyncWrite + Unpin,
     H: Handler,
 {
-    let clock = SharedClock(options.clock.clone());
+    let clock = options.clock.clone();
     let server = Server::new(options.clock.now(), options.session_config());
     let mut conn = match (&options.tls, options.tls_mode) {
         (Some(tls), TlsMode::Implicit) => {
@@ -78,7 +78,7 @@ where
     .with_config(options.io.clone());
     if let Some(factory) = &options.transcript {
         conn.set_transcript(
-            BoxedTranscript(factory()),
+            factory(),
             crate::SmtpRedactor::for_server(),
         );
     }

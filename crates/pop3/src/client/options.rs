@@ -1,0 +1,144 @@
+//! How [`Pop3Client::connect`](super::Pop3Client::connect) sets up a session.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use postwire_io::{Clock, TlsRole, Transcript};
+use postwire_pop3_proto::client::{Limits, Timeouts};
+use rustls::pki_types::ServerName;
+
+/// The rustls side of a TLS mode: the application's configuration (roots,
+/// verifier, crypto provider) and the name the certificate must carry
+/// (RFC 6125, RFC 2595 §2.4).
+#[derive(Clone)]
+pub struct TlsConfig {
+    /// The rustls client configuration.
+    pub config: Arc<rustls::ClientConfig>,
+    /// The server's name, checked against its certificate.
+    pub server_name: ServerName<'static>,
+}
+
+impl TlsConfig {
+    /// A TLS configuration for `server_name`.
+    pub fn new(config: Arc<rustls::ClientConfig>, server_name: ServerName<'static>) -> Self {
+        Self {
+            config,
+            server_name,
+        }
+    }
+
+    pub(crate) fn role(&self) -> TlsRole {
+        TlsRole::client(self.config.clone(), self.server_name.clone())
+    }
+}
+
+impl std::fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsConfig")
+            .field("server_name", &self.server_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the session gets TLS.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Tls {
+    /// STLS, required (RFC 2595 §4, RFC 8314 §5): a server that does not
+    /// offer it, refuses it or fails the handshake ends the session before
+    /// any credential is sent (SECURITY.md C01, C02). The safe default for
+    /// port 110.
+    StartTls(TlsConfig),
+    /// STLS when the server offers it; plaintext otherwise or when it
+    /// refuses. Credentials still need TLS unless
+    /// [`ClientOptions::allow_plaintext_auth`].
+    StartTlsOpportunistic(TlsConfig),
+    /// TLS from the first byte (port 995, RFC 8314 §3.3).
+    Implicit(TlsConfig),
+    /// Never TLS: a local test server. Credentials need
+    /// [`ClientOptions::allow_plaintext_auth`].
+    None,
+}
+
+/// Settings of one POP3 client session.
+///
+/// Not `Clone` because it may hold a transcript sink.
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// The TLS mode.
+    pub tls: Tls,
+    /// Send USER/PASS, APOP or SASL credentials over a connection without
+    /// TLS. Default `false` (RFC 2595 §2, SECURITY.md A1, C06); loopback
+    /// gets no exemption.
+    pub allow_plaintext_auth: bool,
+    /// Answer timeouts: the greeting, and every answer or piece of a
+    /// multi-line answer (RFC 1939 §3's 10 minutes by default).
+    pub timeouts: Timeouts,
+    /// Buffer limits of the protocol machine (line lengths, listing sizes).
+    pub limits: Limits,
+    /// SASL options of [`authenticate`](super::Pop3Client::authenticate)
+    /// (SCRAM iteration bounds, a fixed nonce for tests); the channel
+    /// binding comes from the TLS handshake.
+    pub sasl: postwire_sasl::client::ClientOptions,
+    /// Buffer limits and the TLS handshake timeout of the driver.
+    pub io: postwire_io::Config,
+    /// Where time and timers come from (the application's runtime).
+    pub clock: Arc<dyn Clock>,
+    /// A transcript sink, redacted by [`Pop3Redactor`](crate::Pop3Redactor):
+    /// no password, APOP digest, SASL response or message content.
+    pub transcript: Option<Box<dyn Transcript>>,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("tls", &self.tls)
+            .field("allow_plaintext_auth", &self.allow_plaintext_auth)
+            .field("timeouts", &self.timeouts)
+            .field("limits", &self.limits)
+            .field("io", &self.io)
+            .field("transcript", &self.transcript.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientOptions {
+    /// Options with the defaults, this TLS mode and this clock.
+    pub fn new(tls: Tls, clock: impl Clock) -> Self {
+        Self {
+            tls,
+            allow_plaintext_auth: false,
+            timeouts: Timeouts::default(),
+            limits: Limits::default(),
+            sasl: postwire_sasl::client::ClientOptions::default(),
+            io: postwire_io::Config::default(),
+            clock: Arc::new(clock),
+            transcript: None,
+        }
+    }
+
+    /// Allows credentials without TLS (SECURITY.md C06: only for trusted
+    /// links).
+    pub fn allow_plaintext_auth(mut self, allow: bool) -> Self {
+        self.allow_plaintext_auth = allow;
+        self
+    }
+
+    /// Sets the answer timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Sets the TLS handshake timeout.
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.io.handshake_timeout = Some(timeout);
+        self
+    }
+
+    /// Records every line in `sink`, redacted.
+    pub fn transcript(mut self, sink: impl Transcript + 'static) -> Self {
+        self.transcript = Some(Box::new(sink));
+        self
+    }
+}
