@@ -4,11 +4,19 @@
 //! ```text
 //! cargo run --example send -- --server HOST:PORT [--tls starttls|implicit|none]
 //!     [--ca-file PEM | --insecure] [--user U --password P] [--allow-plaintext-auth]
-//!     --from ADDR --to ADDR [--to ADDR]... [--eml FILE]
+//!     --from ADDR --to ADDR [--to ADDR]...
+//!     [--eml FILE | [--subject S] [--text FILE] [--html FILE] [--attach FILE]...]
 //! ```
 //!
-//! The message is read from `--eml FILE`, or from standard input, and sent
-//! as it is (the facade never touches the header). `--tls` defaults to
+//! The message is read from `--eml FILE` and sent as it is (the facade
+//! never touches the header), or composed with postwire-mime's
+//! `MessageBuilder` from `--subject`, `--text`, `--html` and `--attach`
+//! (From and To from the envelope, Date from the system clock, attachments
+//! base64-encoded as they are read from their files), declaring
+//! `BODY=8BITMIME` and `SMTPUTF8` as the builder says the message needs
+//! (recipients deferred with 452 are then reported, not retried); without
+//! either, it is read from
+//! standard input and sent as it is. `--tls` defaults to
 //! `starttls`, which is required: a server without it is an error. Prints
 //! one line per recipient (`ADDR: accepted` or `ADDR: refused CODE TEXT`)
 //! and the final reply (`final reply: CODE TEXT`, one per transaction when
@@ -21,8 +29,9 @@ use std::time::Instant;
 use common::{Outcome, SendOptions, TlsMode, exit_status, mailbox, show};
 
 use postwire_io::{Clock, Sleep};
+use postwire_mime::build::BodyRequirement;
 use postwire_sasl::client::Credentials;
-use postwire_smtp::client::{ClientOptions, RecipientStatus, SmtpClient, Tls, TlsConfig};
+use postwire_smtp::client::{BodyInfo, ClientOptions, RecipientStatus, SmtpClient, Tls, TlsConfig};
 use postwire_smtp_proto::client::Envelope;
 use postwire_smtp_proto::{ForwardPath, ReversePath};
 use rustls::pki_types::ServerName;
@@ -39,7 +48,11 @@ impl Clock for TokioClock {
     }
 }
 
-async fn run(o: &SendOptions, message: &[u8]) -> Result<Outcome, String> {
+async fn run(
+    o: &SendOptions,
+    message: &[u8],
+    requirement: Option<BodyRequirement>,
+) -> Result<Outcome, String> {
     let host = o.host().to_owned();
     let mut envelope = Envelope::new(ReversePath::Mailbox(mailbox(&o.from)?));
     for to in &o.to {
@@ -73,10 +86,20 @@ async fn run(o: &SendOptions, message: &[u8]) -> Result<Outcome, String> {
     if let Some(info) = client.tls_info() {
         println!("TLS established ({:?})", info.version);
     }
-    let report = client
-        .send(envelope, message)
-        .await
-        .map_err(|e| e.to_string())?;
+    let report = match requirement {
+        // A composed message: declare what the builder says it needs.
+        Some(requirement) => {
+            let mut info = BodyInfo::default();
+            info.size = Some(message.len() as u64);
+            info.eight_bit = requirement.needs_8bitmime();
+            info.utf8_headers = requirement.needs_smtputf8();
+            client
+                .send_reader_with(envelope, message.compat(), info)
+                .await
+        }
+        None => client.send(envelope, message).await,
+    }
+    .map_err(|e| e.to_string())?;
     let mut outcome = Outcome::default();
     for (to, (_, status)) in o.to.iter().zip(&report.recipients) {
         match status {
@@ -108,8 +131,8 @@ async fn run(o: &SendOptions, message: &[u8]) -> Result<Outcome, String> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let result = match SendOptions::parse(true) {
-        Ok(options) => match options.read_message() {
-            Ok(message) => run(&options, &message).await,
+        Ok(options) => match options.message() {
+            Ok((message, requirement)) => run(&options, &message, requirement).await,
             Err(e) => Err(e),
         },
         Err(e) => Err(e),

@@ -5,9 +5,12 @@
 #![allow(dead_code)]
 
 use std::io::Read;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use postwire_mime::build::{Attachment, BodyRequirement, MessageBuilder};
 use postwire_smtp_proto::{Mailbox, Reply};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -35,6 +38,14 @@ pub(crate) struct SendOptions {
     pub(crate) from: String,
     pub(crate) to: Vec<String>,
     pub(crate) eml: Option<String>,
+    /// `--subject S`: compose the message with the builder.
+    pub(crate) subject: Option<String>,
+    /// `--text FILE`: the plain text body (UTF-8).
+    pub(crate) text: Option<String>,
+    /// `--html FILE`: the HTML body (UTF-8).
+    pub(crate) html: Option<String>,
+    /// `--attach FILE`, repeatable.
+    pub(crate) attach: Vec<String>,
 }
 
 impl SendOptions {
@@ -53,6 +64,10 @@ impl SendOptions {
             from: String::new(),
             to: Vec::new(),
             eml: None,
+            subject: None,
+            text: None,
+            html: None,
+            attach: Vec::new(),
         };
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -79,6 +94,10 @@ impl SendOptions {
                 "--from" => o.from = value()?,
                 "--to" => o.to.push(value()?),
                 "--eml" => o.eml = Some(value()?),
+                "--subject" => o.subject = Some(value()?),
+                "--text" => o.text = Some(value()?),
+                "--html" => o.html = Some(value()?),
+                "--attach" => o.attach.push(value()?),
                 other => return Err(format!("unknown option {other}")),
             }
         }
@@ -87,6 +106,9 @@ impl SendOptions {
         }
         if o.user.is_some() != o.password.is_some() {
             return Err("--user and --password go together".into());
+        }
+        if o.eml.is_some() && o.composes() {
+            return Err("--eml excludes --subject, --text, --html and --attach".into());
         }
         if o.ca_file.is_some() && o.insecure {
             return Err("--ca-file and --insecure exclude each other".into());
@@ -107,46 +129,139 @@ impl SendOptions {
             .trim_end_matches(']')
     }
 
-    /// The message: `--eml FILE`, or standard input.
+    /// True when the message is composed from `--subject`, `--text`,
+    /// `--html` and `--attach`.
+    pub(crate) fn composes(&self) -> bool {
+        self.subject.is_some()
+            || self.text.is_some()
+            || self.html.is_some()
+            || !self.attach.is_empty()
+    }
+
+    /// The message: `--eml FILE`, composed with the builder, or standard input.
     pub(crate) fn read_message(&self) -> Result<Vec<u8>, String> {
+        self.message().map(|(message, _)| message)
+    }
+
+    /// The message and, when the builder composed it, what the
+    /// transaction must declare (BODY=8BITMIME, SMTPUTF8).
+    pub(crate) fn message(&self) -> Result<(Vec<u8>, Option<BodyRequirement>), String> {
+        if self.eml.is_none() && self.composes() {
+            let builder = self.compose()?;
+            let requirement = builder.requirement().map_err(|e| e.to_string())?;
+            let message = builder.build().map_err(|e| e.to_string())?;
+            return Ok((message, Some(requirement)));
+        }
         let mut message = Vec::new();
         match &self.eml {
             Some(path) => std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut message)),
             None => std::io::stdin().read_to_end(&mut message),
         }
         .map_err(|e| format!("reading the message: {e}"))?;
-        Ok(message)
+        Ok((message, None))
     }
 
-    /// The rustls client configuration: `--ca-file`, `--insecure`, or the
-    /// Mozilla roots of webpki-roots.
-    pub(crate) fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, String> {
-        let mut roots = rustls::RootCertStore::empty();
-        match &self.ca_file {
-            Some(path) => {
-                for cert in
-                    CertificateDer::pem_file_iter(path).map_err(|e| format!("{path}: {e}"))?
-                {
-                    roots
-                        .add(cert.map_err(|e| format!("{path}: {e}"))?)
-                        .map_err(|e| format!("{path}: {e}"))?;
-                }
-            }
-            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
+    /// A builder with From and To from the envelope options, the Date from
+    /// the system clock, a Message-ID, the subject, bodies and attachments
+    /// (streamed from their files while the message is written).
+    fn compose(&self) -> Result<MessageBuilder, String> {
+        let read =
+            |path: &String| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
+        // The builder reads no clock (it is sans-IO); an example may.
+        #[allow(clippy::disallowed_methods)]
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
             .map_err(|e| e.to_string())?;
-        let config = if self.insecure {
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(insecure::AcceptAnything(provider)))
-                .with_no_client_auth()
-        } else {
-            builder.with_root_certificates(roots).with_no_client_auth()
-        };
-        Ok(Arc::new(config))
+        let mut builder = MessageBuilder::new()
+            .from(self.from.as_str())
+            .date(now.as_secs() as i64, 0);
+        for to in &self.to {
+            builder = builder.to(to.as_str());
+        }
+        // Unique enough for an example: the time in nanoseconds and the
+        // process id; ids need an ASCII domain, else the server adds one.
+        if let Some((_, domain)) = self.from.rsplit_once('@').filter(|(_, d)| d.is_ascii()) {
+            let mut unique = now.as_nanos().to_be_bytes().to_vec();
+            unique.extend_from_slice(&std::process::id().to_be_bytes());
+            builder = builder.message_id_from_parts(unique, domain);
+        }
+        if let Some(subject) = &self.subject {
+            builder = builder.subject(subject.as_str());
+        }
+        if let Some(path) = &self.text {
+            builder = builder.text(read(path)?);
+        }
+        if let Some(path) = &self.html {
+            builder = builder.html(read(path)?);
+        }
+        for path in &self.attach {
+            let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+            let name = Path::new(path)
+                .file_name()
+                .map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned());
+            builder =
+                builder.attach(Attachment::from_reader(content_type(path), file).filename(name));
+        }
+        Ok(builder)
+    }
+
+    /// The rustls client configuration for `--ca-file` and `--insecure`.
+    pub(crate) fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, String> {
+        client_tls_config(self.ca_file.as_deref(), self.insecure)
+    }
+}
+
+/// The rustls client configuration of every example: the CA certificates
+/// of `ca_file` (`--ca-file`), no verification at all (`--insecure`), or
+/// the Mozilla roots of webpki-roots.
+pub(crate) fn client_tls_config(
+    ca_file: Option<&str>,
+    insecure: bool,
+) -> Result<Arc<rustls::ClientConfig>, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| format!("{path}: {e}"))? {
+                roots
+                    .add(cert.map_err(|e| format!("{path}: {e}"))?)
+                    .map_err(|e| format!("{path}: {e}"))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?;
+    let config = if insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(insecure::AcceptAnything(provider)))
+            .with_no_client_auth()
+    } else {
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    Ok(Arc::new(config))
+}
+
+/// A content type from a file name's extension; application/octet-stream
+/// when it is not one of the common ones.
+fn content_type(path: &str) -> &'static str {
+    let ext = Path::new(path)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "txt" => "text/plain; charset=utf-8",
+        "html" | "htm" => "text/html; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "pdf" => "application/pdf",
+        "json" => "application/json",
+        "zip" => "application/zip",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        _ => "application/octet-stream",
     }
 }
 

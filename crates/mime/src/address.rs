@@ -5,6 +5,9 @@
 //! split into addresses first; RFC 2047 encoded words in display names are
 //! decoded only afterwards, so an encoded `,` never splits an address.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use crate::Defect;
 use crate::defect::push_once;
 use crate::encoded_word::{decode_encoded_words, raw_text};
@@ -80,17 +83,18 @@ impl AddressList {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Kind {
+enum Kind<'a> {
     Atom,
-    Quoted(Vec<u8>),
-    Comment(Vec<u8>),
+    /// The content, unescaped; borrowed when it held no quoted-pair or line break.
+    Quoted(Cow<'a, [u8]>),
+    Comment(Cow<'a, [u8]>),
     Literal,
     Special(u8),
 }
 
 #[derive(Debug, Clone)]
 struct Tok<'a> {
-    kind: Kind,
+    kind: Kind<'a>,
     raw: &'a [u8],
     space_before: bool,
 }
@@ -103,7 +107,34 @@ fn is_special(b: u8) -> bool {
 }
 
 /// Reads a `"..."` or `(...)` starting at `i`, unescaping; returns the content and the end.
-fn delimited(
+/// Content without a backslash or line break is borrowed.
+fn delimited<'a>(
+    v: &'a [u8],
+    i: usize,
+    open: u8,
+    close: u8,
+    defects: &mut Vec<Defect>,
+) -> (Cow<'a, [u8]>, usize) {
+    let nests = open == b'(';
+    let mut depth = 1usize;
+    for (k, &b) in v.iter().enumerate().skip(i + 1) {
+        if b == close {
+            depth -= 1;
+            if depth == 0 {
+                return (Cow::Borrowed(&v[i + 1..k]), k + 1);
+            }
+        } else if nests && b == open {
+            depth += 1;
+        } else if matches!(b, b'\\' | b'\r' | b'\n') {
+            break;
+        }
+    }
+    let (out, end) = delimited_owned(v, i, open, close, defects);
+    (Cow::Owned(out), end)
+}
+
+/// [`delimited`] for content that needs unescaping.
+fn delimited_owned(
     v: &[u8],
     mut i: usize,
     open: u8,
@@ -141,7 +172,8 @@ fn delimited(
 /// Lexes into atoms (runs of atext and `.`, UTF-8 allowed per RFC 6532),
 /// quoted strings, comments, domain literals and specials (RFC 5322 §3.2).
 fn tokenize<'a>(v: &'a [u8], defects: &mut Vec<Defect>) -> Vec<Tok<'a>> {
-    let mut out = Vec::new();
+    // About one token per three bytes in `Name <local@domain>`.
+    let mut out = Vec::with_capacity(v.len() / 3 + 2);
     let mut i = 0;
     let mut space = false;
     while i < v.len() {
@@ -194,10 +226,16 @@ fn tokenize<'a>(v: &'a [u8], defects: &mut Vec<Defect>) -> Vec<Tok<'a>> {
     out
 }
 
-#[derive(Default)]
+/// One mailbox being read. Its tokens are contiguous in the token list:
+/// the phrase is every token before the `<` (or all of them) except
+/// comments, the angle part every token between `<` and `>`; so both are
+/// kept as index ranges into the token list.
 struct Collector<'t, 'a> {
-    phrase: Vec<&'t Tok<'a>>,
-    angle: Option<Vec<&'t Tok<'a>>>,
+    toks: &'t [Tok<'a>],
+    /// Tokens from the start of this mailbox to its last phrase token (comments included).
+    phrase: Range<usize>,
+    /// Tokens after the `<`, up to the `>`.
+    angle: Option<Range<usize>>,
     in_angle: bool,
     comment: Option<&'t [u8]>,
     junk: bool,
@@ -205,10 +243,34 @@ struct Collector<'t, 'a> {
     has_at: bool,
 }
 
-fn phrase_text(toks: &[&Tok<'_>], defects: &mut Vec<Defect>) -> String {
-    let mut bytes = Vec::new();
-    for (k, t) in toks.iter().enumerate() {
-        if k > 0 && t.space_before {
+/// The phrase tokens: comments are not part of a phrase.
+fn without_comments<'t, 'a>(toks: &'t [Tok<'a>]) -> impl Iterator<Item = &'t Tok<'a>> {
+    toks.iter().filter(|t| !matches!(t.kind, Kind::Comment(_)))
+}
+
+fn phrase_text(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> String {
+    let mut words = without_comments(toks);
+    let content = |t: &Tok<'_>| -> Vec<u8> {
+        match &t.kind {
+            Kind::Quoted(c) => c.to_vec(),
+            _ => t.raw.to_vec(),
+        }
+    };
+    let Some(first) = words.next() else {
+        return String::new();
+    };
+    let second = words.next();
+    if second.is_none() {
+        // One word (the usual `"Name" <addr>`): decoded straight from the input.
+        let bytes: &[u8] = match &first.kind {
+            Kind::Quoted(c) => c,
+            _ => first.raw,
+        };
+        return decode_encoded_words(bytes, defects).trim().to_owned();
+    }
+    let mut bytes = content(first);
+    for t in second.into_iter().chain(words) {
+        if t.space_before {
             bytes.push(b' ');
         }
         match &t.kind {
@@ -219,13 +281,13 @@ fn phrase_text(toks: &[&Tok<'_>], defects: &mut Vec<Defect>) -> String {
     decode_encoded_words(&bytes, defects).trim().to_owned()
 }
 
-fn addr_spec(toks: &[&Tok<'_>], defects: &mut Vec<Defect>) -> String {
-    let mut bytes = Vec::new();
+fn addr_spec(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> String {
+    let mut bytes = Vec::with_capacity(toks.iter().map(|t| t.raw.len()).sum());
     for t in toks {
         match &t.kind {
             Kind::Quoted(c) => {
                 bytes.push(b'"');
-                for &b in c {
+                for &b in c.iter() {
                     if b == b'"' || b == b'\\' {
                         bytes.push(b'\\');
                     }
@@ -241,10 +303,34 @@ fn addr_spec(toks: &[&Tok<'_>], defects: &mut Vec<Defect>) -> String {
             }
         }
     }
-    raw_text(&bytes).into_owned()
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => raw_text(e.as_bytes()).into_owned(),
+    }
 }
 
 impl<'t, 'a> Collector<'t, 'a> {
+    /// A collector for the mailbox whose first token is `toks[start]`.
+    fn new(toks: &'t [Tok<'a>], start: usize) -> Self {
+        Collector {
+            toks,
+            phrase: start..start,
+            angle: None,
+            in_angle: false,
+            comment: None,
+            junk: false,
+            has_at: false,
+        }
+    }
+
+    fn phrase(&self) -> &'t [Tok<'a>] {
+        &self.toks[self.phrase.clone()]
+    }
+
+    fn phrase_is_empty(&self) -> bool {
+        self.phrase.is_empty()
+    }
+
     fn finish(self, defects: &mut Vec<Defect>) -> Option<Mailbox> {
         if self.in_angle {
             push_once(defects, Defect::UnterminatedToken);
@@ -252,16 +338,17 @@ impl<'t, 'a> Collector<'t, 'a> {
         if self.junk {
             push_once(defects, Defect::InvalidAddress);
         }
-        let mailbox = match self.angle {
+        let mailbox = match self.angle.clone() {
             Some(angle) => {
+                let angle = &self.toks[angle];
                 // obs-route: "<@a,@b:user@domain>" (RFC 5322 §4.4).
                 let spec = match angle.iter().rposition(|t| t.kind == Kind::Special(b':')) {
                     Some(p) if angle.first().is_some_and(|t| t.kind == Kind::Special(b'@')) => {
                         &angle[p + 1..]
                     }
-                    _ => &angle[..],
+                    _ => angle,
                 };
-                let mut name = phrase_text(&self.phrase, defects);
+                let mut name = phrase_text(self.phrase(), defects);
                 if name.is_empty() {
                     // "<joe@example.org> (Joe)": the comment is the only name given.
                     if let Some(c) = self.comment {
@@ -274,7 +361,7 @@ impl<'t, 'a> Collector<'t, 'a> {
                 }
             }
             None => {
-                if self.phrase.is_empty() {
+                if self.phrase_is_empty() {
                     return None;
                 }
                 let name = self
@@ -282,7 +369,7 @@ impl<'t, 'a> Collector<'t, 'a> {
                     .map(|c| decode_encoded_words(c, defects).trim().to_owned());
                 Mailbox {
                     name: name.filter(|n| !n.is_empty()),
-                    address: addr_spec(&self.phrase, defects),
+                    address: addr_spec(self.phrase(), defects),
                 }
             }
         };
@@ -296,7 +383,7 @@ impl<'t, 'a> Collector<'t, 'a> {
 fn parse_list(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> Vec<Address> {
     let mut out = Vec::new();
     let mut group: Option<Group> = None;
-    let mut cur = Collector::default();
+    let mut cur = Collector::new(toks, 0);
     let emit = |mb: Option<Mailbox>, group: &mut Option<Group>, out: &mut Vec<Address>| {
         if let Some(mb) = mb {
             match group {
@@ -305,37 +392,37 @@ fn parse_list(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> Vec<Address> {
             }
         }
     };
-    for tok in toks {
+    for (i, tok) in toks.iter().enumerate() {
         if cur.in_angle {
             if tok.kind == Kind::Special(b'>') {
                 cur.in_angle = false;
             } else if let Some(a) = cur.angle.as_mut() {
-                a.push(tok);
+                a.end = i + 1;
             }
             continue;
         }
         match &tok.kind {
             Kind::Special(b',') => {
-                let mb = std::mem::take(&mut cur).finish(defects);
+                let mb = std::mem::replace(&mut cur, Collector::new(toks, i + 1)).finish(defects);
                 emit(mb, &mut group, &mut out);
             }
             Kind::Special(b':') if group.is_none() && cur.angle.is_none() && !cur.has_at => {
-                let name = phrase_text(&cur.phrase, defects);
+                let name = phrase_text(cur.phrase(), defects);
                 group = Some(Group {
                     name,
                     mailboxes: Vec::new(),
                 });
-                cur = Collector::default();
+                cur = Collector::new(toks, i + 1);
             }
             Kind::Special(b';') if group.is_some() => {
-                let mb = std::mem::take(&mut cur).finish(defects);
+                let mb = std::mem::replace(&mut cur, Collector::new(toks, i + 1)).finish(defects);
                 emit(mb, &mut group, &mut out);
                 if let Some(g) = group.take() {
                     out.push(Address::Group(g));
                 }
             }
             Kind::Special(b'<') if cur.angle.is_none() => {
-                cur.angle = Some(Vec::new());
+                cur.angle = Some(i + 1..i + 1);
                 cur.in_angle = true;
             }
             Kind::Comment(c) => {
@@ -346,7 +433,7 @@ fn parse_list(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> Vec<Address> {
             _ if cur.angle.is_some() => cur.junk = true,
             _ => {
                 cur.has_at |= tok.kind == Kind::Special(b'@');
-                cur.phrase.push(tok);
+                cur.phrase.end = i + 1;
             }
         }
     }

@@ -31,6 +31,14 @@ impl Charset {
             .unwrap_or(label)
             .trim_ascii();
         let is = |n: &str| label.eq_ignore_ascii_case(n.as_bytes());
+        // The labels nearly all mail carries, without the full lookup (the
+        // same answers as encoding_rs gives; a test checks).
+        if is("utf-8") {
+            return Some(Charset::Encoding(encoding_rs::UTF_8));
+        }
+        if is("us-ascii") || is("iso-8859-1") || is("windows-1252") {
+            return Some(Charset::Encoding(encoding_rs::WINDOWS_1252));
+        }
         if is("utf-7") || is("utf7") || is("unicode-1-1-utf-7") || is("x-unicode-2-0-utf-7") {
             return Some(Charset::Utf7);
         }
@@ -66,10 +74,10 @@ pub fn decode_charset<'a>(
 ) -> Cow<'a, str> {
     // Mail labelled US-ASCII that carries 8-bit bytes is nearly always
     // UTF-8 (RFC 6532 era senders); encoding_rs would read windows-1252.
+    // (ASCII, the usual case, reads the same either way, so one UTF-8
+    // check answers both.)
     let trimmed = label.trim_ascii();
-    if (trimmed.eq_ignore_ascii_case(b"us-ascii") || trimmed.eq_ignore_ascii_case(b"ascii"))
-        && !bytes.is_ascii()
-    {
+    if trimmed.eq_ignore_ascii_case(b"us-ascii") || trimmed.eq_ignore_ascii_case(b"ascii") {
         if let Ok(s) = std::str::from_utf8(bytes) {
             return Cow::Borrowed(s);
         }
@@ -90,6 +98,15 @@ pub fn decode_charset<'a>(
     }
 }
 
+/// True when [`decode_charset`] with this label reads valid UTF-8 bytes as
+/// they are, without a defect: US-ASCII (see there) and the UTF-8 labels.
+pub(crate) fn utf8_reads_as_is(label: &[u8]) -> bool {
+    let trimmed = label.trim_ascii();
+    trimmed.eq_ignore_ascii_case(b"us-ascii")
+        || trimmed.eq_ignore_ascii_case(b"ascii")
+        || Charset::for_label(label) == Some(Charset::Encoding(encoding_rs::UTF_8))
+}
+
 /// Decodes `bytes` in a known charset (see [`decode_charset`]).
 pub fn decode_with<'a>(
     charset: Charset,
@@ -105,12 +122,8 @@ pub fn decode_with<'a>(
             text
         }
         Charset::Encoding(encoding) => {
-            // US-ASCII is windows-1252 in encoding_rs; ASCII is also UTF-8.
-            if encoding == encoding_rs::WINDOWS_1252 && bytes.is_ascii() {
-                if let Ok(s) = std::str::from_utf8(bytes) {
-                    return Cow::Borrowed(s);
-                }
-            }
+            // US-ASCII is windows-1252 in encoding_rs; ASCII text in any
+            // ASCII-compatible encoding comes back borrowed, in one pass.
             let (text, bad) = encoding.decode_without_bom_handling(bytes);
             if bad {
                 push_once(defects, Defect::MalformedCharsetData);
@@ -248,6 +261,27 @@ mod tests {
     fn us_ascii_label_on_utf8_bytes_reads_utf8() {
         assert_eq!(dec("us-ascii", "é".as_bytes()), ("é".into(), vec![]));
         assert_eq!(dec("us-ascii", b"\xe9"), ("é".into(), vec![]));
+    }
+
+    #[test]
+    fn common_labels_match_the_whatwg_lookup() {
+        for label in [
+            "utf-8",
+            "UTF-8",
+            "Utf-8",
+            "us-ascii",
+            "US-ASCII",
+            "iso-8859-1",
+            "ISO-8859-1",
+            "windows-1252",
+            "Windows-1252",
+        ] {
+            assert_eq!(
+                Charset::for_label(label.as_bytes()),
+                Encoding::for_label_no_replacement(label.as_bytes()).map(Charset::Encoding),
+                "{label}"
+            );
+        }
     }
 
     #[test]

@@ -89,9 +89,39 @@ fn days_in_month(year: i32, month: u8) -> u8 {
     }
 }
 
+/// At most this many tokens are read: a date has seven, and a long value
+/// of junk is cut short.
+const MAX_TOKENS: usize = 18;
+
+/// The tokens of a date, on the stack (a parse allocates nothing).
+struct Tokens<'a> {
+    list: [&'a [u8]; MAX_TOKENS],
+    len: usize,
+}
+
+impl<'a> Tokens<'a> {
+    fn push(&mut self, t: &'a [u8]) {
+        if let Some(slot) = self.list.get_mut(self.len) {
+            *slot = t;
+            self.len += 1;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn as_slice(&self) -> &[&'a [u8]] {
+        &self.list[..self.len]
+    }
+}
+
 /// Splits on whitespace and commas, dropping comments (CFWS).
-fn tokens(value: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
+fn tokens(value: &[u8]) -> Tokens<'_> {
+    let mut out = Tokens {
+        list: [&[]; MAX_TOKENS],
+        len: 0,
+    };
     let mut i = 0;
     let mut depth = 0usize;
     let mut start = None;
@@ -133,21 +163,43 @@ fn number(t: &[u8]) -> Option<u32> {
         .try_fold(0u32, |acc, &d| Some(acc * 10 + u32::from(d - b'0')))
 }
 
-fn month(t: &[u8]) -> Option<u8> {
-    const NAMES: [&[u8]; 12] = [
-        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
-        b"dec",
-    ];
-    let t = t.get(..3)?;
-    NAMES
-        .iter()
-        .position(|n| t.eq_ignore_ascii_case(n))
-        .map(|i| i as u8 + 1)
+/// The first three bytes of a token in ASCII lower case.
+fn lower3(t: &[u8]) -> Option<[u8; 3]> {
+    match t {
+        [a, b, c, ..] => Some([
+            a.to_ascii_lowercase(),
+            b.to_ascii_lowercase(),
+            c.to_ascii_lowercase(),
+        ]),
+        _ => None,
+    }
 }
 
+/// A month name by its first three letters, any case (RFC 5322 §3.3).
+fn month(t: &[u8]) -> Option<u8> {
+    Some(match &lower3(t)? {
+        b"jan" => 1,
+        b"feb" => 2,
+        b"mar" => 3,
+        b"apr" => 4,
+        b"may" => 5,
+        b"jun" => 6,
+        b"jul" => 7,
+        b"aug" => 8,
+        b"sep" => 9,
+        b"oct" => 10,
+        b"nov" => 11,
+        b"dec" => 12,
+        _ => return None,
+    })
+}
+
+/// A day name by its first three letters, any case (RFC 5322 §3.3).
 fn is_day_name(t: &[u8]) -> bool {
-    const DAYS: [&[u8]; 7] = [b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun"];
-    t.len() >= 3 && DAYS.iter().any(|d| t[..3].eq_ignore_ascii_case(d))
+    matches!(
+        lower3(t).as_ref(),
+        Some(b"mon" | b"tue" | b"wed" | b"thu" | b"fri" | b"sat" | b"sun")
+    )
 }
 
 /// `zone = (FWS ( "+" / "-" ) 4DIGIT) / obs-zone` (RFC 5322 §3.3, §4.3).
@@ -167,7 +219,14 @@ fn zone(t: &[u8]) -> Option<Zone> {
         }
         return Some(Zone::Offset(if *sign == b'-' { -minutes } else { minutes }));
     }
-    let upper: Vec<u8> = t.to_ascii_uppercase();
+    // Every name below has at most three letters.
+    if t.len() > 3 {
+        return None;
+    }
+    let mut buf = [0u8; 3];
+    let upper = &mut buf[..t.len()];
+    upper.copy_from_slice(t);
+    upper.make_ascii_uppercase();
     let hours = match &upper[..] {
         b"UT" | b"UTC" | b"GMT" | b"Z" => 0,
         b"EST" => -5,
@@ -185,12 +244,13 @@ fn zone(t: &[u8]) -> Option<Zone> {
 }
 
 fn parse_inner(value: &[u8], defects: &mut Vec<Defect>) -> Option<DateTime> {
-    let mut toks = tokens(value);
+    let all = tokens(value);
+    let mut toks = all.as_slice();
     if toks.first().is_some_and(|t| is_day_name(t)) {
-        toks.remove(0);
+        toks = &toks[1..];
     }
     // day month year, also accepted: month day year (asctime style handled below).
-    let (day, mon, year_t, rest) = match toks.as_slice() {
+    let (day, mon, year_t, rest) = match toks {
         [d, m, y, rest @ ..] if number(d).is_some() && month(m).is_some() => {
             (number(d)?, month(m)?, *y, rest)
         }

@@ -40,16 +40,32 @@ impl<'n> NextFinder<'n> {
                 }
             }
         }
-        let r = if self.needle.len() == 1 {
-            memchr::memchr(self.needle[0], &hay[at..])
-        } else {
-            memmem::find(&hay[at..], self.needle)
+        let r = match *self.needle {
+            [a] => memchr::memchr(a, &hay[at..]),
+            [a, b] => find_pair(&hay[at..], a, b),
+            _ => memmem::find(&hay[at..], self.needle),
         }
         .map(|p| p + at);
         self.from = at;
         self.found = Some(r);
         r
     }
+}
+
+/// The first `a` immediately followed by `b`: a two-byte search without
+/// building a substring searcher (which `memmem::find` does for every
+/// haystack of 64 bytes or more, and which costs more than the search on
+/// a header value). Linear: each `a` is looked at once.
+pub(crate) fn find_pair(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(a, &hay[at..]) {
+        let p = at + i;
+        if hay.get(p + 1) == Some(&b) {
+            return Some(p);
+        }
+        at = p + 1;
+    }
+    None
 }
 
 /// Finds the next whitespace byte at or after a position, cached like [`NextFinder`].
@@ -180,7 +196,7 @@ pub(crate) fn raw_text(bytes: &[u8]) -> Cow<'_, str> {
 /// encoded word is taken as UTF-8 (RFC 6532). Borrows when there is
 /// nothing to decode. Linear in the input.
 pub fn decode_encoded_words<'a>(text: &'a [u8], defects: &mut Vec<Defect>) -> Cow<'a, str> {
-    let Some(first) = memmem::find(text, b"=?") else {
+    let Some(first) = find_pair(text, b'=', b'?') else {
         return raw_text(text);
     };
     let mut out = String::with_capacity(text.len());
@@ -240,6 +256,28 @@ mod tests {
     fn dec(s: &str) -> String {
         let mut d = Vec::new();
         decode_encoded_words(s.as_bytes(), &mut d).into_owned()
+    }
+
+    #[test]
+    fn find_pair_finds_the_first_two_byte_needle() {
+        let long = [&b"x"[..]; 70].concat();
+        let long_hit = [&long[..], b"=?"].concat();
+        for hay in [
+            &b""[..],
+            b"=",
+            b"?",
+            b"a=b?c",
+            b"==?",
+            b"=?=?",
+            b"x=?",
+            b"?=?=",
+            b"abc=?",
+            &long,
+            &long_hit,
+        ] {
+            assert_eq!(find_pair(hay, b'=', b'?'), memmem::find(hay, b"=?"));
+            assert_eq!(find_pair(hay, b'?', b'='), memmem::find(hay, b"?="));
+        }
     }
 
     /// RFC 2047 §8 "Examples", the display table of encoded-word spacing.

@@ -25,7 +25,12 @@ impl<'a> Header<'a> {
 
     /// True when the name matches `name`, ignoring ASCII case (RFC 5322 §1.2.2).
     pub fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name.as_bytes())
+        let name = name.as_bytes();
+        // Length and first byte first: most fields of a lookup's scan differ there.
+        self.name.len() == name.len()
+            && self.name.first().map(u8::to_ascii_lowercase)
+                == name.first().map(u8::to_ascii_lowercase)
+            && self.name.eq_ignore_ascii_case(name)
     }
 
     /// The value byte-exactly: everything after the colon up to, not
@@ -138,11 +143,50 @@ pub(crate) fn split_header_block<'a>(
     limits: &Limits,
     defects: &mut Vec<Defect>,
 ) -> Result<Split<'a>, Error> {
+    let mut fields = Vec::new();
+    let (header_range, body_start) = split_fields(input, range, limits, defects, &mut fields)?;
+    Ok(Split {
+        headers: Headers { fields },
+        header_range,
+        body_start,
+    })
+}
+
+/// [`split_header_block`] with a caller-owned buffer for the fields, so
+/// that one parse of a many-part message grows one buffer instead of one
+/// per part: the fields are collected in `scratch` (cleared first) and the
+/// part gets an exactly sized copy.
+pub(crate) fn split_header_block_with<'a>(
+    input: &'a [u8],
+    range: Range<usize>,
+    limits: &Limits,
+    defects: &mut Vec<Defect>,
+    scratch: &mut Vec<Header<'a>>,
+) -> Result<Split<'a>, Error> {
+    scratch.clear();
+    let (header_range, body_start) = split_fields(input, range, limits, defects, scratch)?;
+    Ok(Split {
+        headers: Headers {
+            fields: scratch.as_slice().to_vec(),
+        },
+        header_range,
+        body_start,
+    })
+}
+
+/// The loop of [`split_header_block`]: pushes the fields to `fields` and
+/// returns the header range and where the body starts.
+fn split_fields<'a>(
+    input: &'a [u8],
+    range: Range<usize>,
+    limits: &Limits,
+    defects: &mut Vec<Defect>,
+    fields: &mut Vec<Header<'a>>,
+) -> Result<(Range<usize>, usize), Error> {
     let end = range.end;
     let start = range.start;
     let mut pos = start;
-    let mut fields: Vec<Header<'a>> = Vec::new();
-    // (name, name_end_colon, field_start)
+    // (name_end, colon, field_start) of the field being read.
     let mut current: Option<(usize, usize, usize)> = None;
     let finish = |current: &mut Option<(usize, usize, usize)>,
                   fields: &mut Vec<Header<'a>>,
@@ -150,7 +194,7 @@ pub(crate) fn split_header_block<'a>(
                   value_end: usize| {
         if let Some((name_end, colon, fstart)) = current.take() {
             fields.push(Header {
-                name: input[fstart..name_end].trim_ascii_end(),
+                name: &input[fstart..name_end],
                 raw_value: &input[colon + 1..value_end],
                 range: fstart..field_end,
             });
@@ -161,6 +205,12 @@ pub(crate) fn split_header_block<'a>(
         pos = memchr::memchr(b'\n', &input[start..end]).map_or(end, |i| start + i + 1);
     }
     let header_start = pos;
+    // Never scan past the limit: a 20 MB line costs no more than the limit.
+    let window_end = end.min(
+        header_start
+            .saturating_add(limits.max_header_bytes)
+            .saturating_add(4),
+    );
     let (header_end, body_start) = loop {
         if pos >= end {
             let value_end = if end > start && input[end - 1] == b'\n' {
@@ -169,15 +219,9 @@ pub(crate) fn split_header_block<'a>(
                 end
             };
             let value_end = value_end.max(current_colon(&current));
-            finish(&mut current, &mut fields, end, value_end);
+            finish(&mut current, fields, end, value_end);
             break (end, end);
         }
-        // Never scan past the limit: a 20 MB line costs no more than the limit.
-        let window_end = end.min(
-            header_start
-                .saturating_add(limits.max_header_bytes)
-                .saturating_add(4),
-        );
         let nl = memchr::memchr(b'\n', &input[pos..window_end]).map(|i| pos + i);
         if nl.is_none() && window_end < end {
             return Err(Error::HeaderBytesLimit(limits.max_header_bytes));
@@ -194,15 +238,15 @@ pub(crate) fn split_header_block<'a>(
             None => (end, end),
         };
         let line = &input[pos..line_end];
-        if line.is_empty() {
+        let Some(&first) = line.first() else {
             let value_end = prev_line_end(input, pos).max(current_colon(&current));
-            finish(&mut current, &mut fields, pos, value_end);
+            finish(&mut current, fields, pos, value_end);
             break (pos, next);
-        }
+        };
         if line_end - header_start > limits.max_header_bytes {
             return Err(Error::HeaderBytesLimit(limits.max_header_bytes));
         }
-        if matches!(line[0], b' ' | b'\t') {
+        if matches!(first, b' ' | b'\t') {
             if current.is_none() {
                 if fields.is_empty() {
                     push_once(defects, Defect::FirstLineIsContinuation);
@@ -213,30 +257,51 @@ pub(crate) fn split_header_block<'a>(
             pos = next;
             continue;
         }
-        let value_end = prev_line_end(input, pos);
-        match memchr::memchr(b':', line) {
-            Some(colon) if is_field_name(line[..colon].trim_ascii_end()) => {
-                let value_end = value_end.max(current_colon(&current));
-                finish(&mut current, &mut fields, pos, value_end);
+        let value_end = prev_line_end(input, pos).max(current_colon(&current));
+        match field_name(line) {
+            Some((name_len, colon)) => {
+                finish(&mut current, fields, pos, value_end);
                 if fields.len() >= limits.max_header_count {
                     return Err(Error::HeaderCountLimit(limits.max_header_count));
                 }
-                current = Some((pos + colon, pos + colon, pos));
+                current = Some((pos + name_len, pos + colon, pos));
                 pos = next;
             }
-            _ => {
-                let value_end = value_end.max(current_colon(&current));
-                finish(&mut current, &mut fields, pos, value_end);
+            None => {
+                finish(&mut current, fields, pos, value_end);
                 push_once(defects, Defect::MissingHeaderBodySeparator);
                 break (pos, pos);
             }
         }
     };
-    Ok(Split {
-        headers: Headers { fields },
-        header_range: start..header_end,
-        body_start,
-    })
+    Ok((start..header_end, body_start))
+}
+
+/// `ftext = %d33-57 / %d59-126` (RFC 5322 §3.6.8) as a table.
+const FTEXT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 33;
+    while b <= 126 {
+        t[b] = b != b':' as usize;
+        b += 1;
+    }
+    t
+};
+
+/// `field-name = 1*ftext` followed by optional whitespace (the obsolete
+/// `Name : value` of RFC 5322 §4.5) and the colon: the length of the name
+/// and the index of the colon, or `None` when the line is not a field.
+/// One pass over the name, however long the line.
+fn field_name(line: &[u8]) -> Option<(usize, usize)> {
+    let name_len = line.iter().position(|&b| !FTEXT[usize::from(b)])?;
+    if name_len == 0 {
+        return None;
+    }
+    let colon = name_len
+        + line[name_len..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())?;
+    (line[colon] == b':').then_some((name_len, colon))
 }
 
 /// The end of the content of the line before `pos` (which follows an LF).
@@ -250,11 +315,6 @@ fn prev_line_end(input: &[u8], pos: usize) -> usize {
 
 fn current_colon(current: &Option<(usize, usize, usize)>) -> usize {
     current.map_or(0, |c| c.1 + 1)
-}
-
-/// `field-name = 1*ftext`, `ftext = %d33-57 / %d59-126` (RFC 5322 §3.6.8).
-fn is_field_name(name: &[u8]) -> bool {
-    !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b) && b != b':')
 }
 
 #[cfg(test)]

@@ -60,6 +60,60 @@
 //! assert!(message.parts().all(|p| p.defects().is_empty()));
 //! ```
 //!
+//! # Composing messages
+//!
+//! [`MessageBuilder`] writes a message to any [`std::io::Write`] (see
+//! [`build`]): encoded words and RFC 2231 file names only where needed,
+//! lines folded at 78, the smallest multipart structure, a transfer
+//! encoding per part, attachments streamed from a [`std::io::Read`], Bcc
+//! kept out of the header, and the [`BodyRequirement`] the SMTP
+//! transaction must declare. Its output parses back without defects.
+//!
+//! ```
+//! use postwire_mime::{BodyRequirement, Message, MessageBuilder};
+//!
+//! let builder = MessageBuilder::new()
+//!     .from(("Zoë", "zoe@example.org"))
+//!     .to("bob@example.org")
+//!     .subject("Grüße")
+//!     .text("Bis bald!\n")
+//!     .html("<p>Bis bald!</p>");
+//! assert_eq!(builder.requirement().unwrap(), BodyRequirement::SevenBit);
+//! let bytes = builder.build().unwrap();
+//! assert!(bytes.starts_with(b"From: =?utf-8?q?Zo=C3=AB?= <zoe@example.org>\r\n"));
+//! assert_eq!(Message::parse(&bytes).unwrap().subject().unwrap(), "Grüße");
+//! ```
+//!
+//! # Streaming
+//!
+//! A message that arrives in chunks (SMTP DATA, an IMAP literal, a file)
+//! need not be held whole: [`StreamParser`] takes the chunks as they come
+//! and gives owned [`StreamEvent`]s (each part's header block, decoded
+//! body bytes, preamble and epilogue, each part's end with its defects),
+//! the same result as [`Message::parse`] for any split of the input, in
+//! memory bounded by the [`Limits`] whatever the message size (see [`stream`]).
+//!
+//! ```
+//! use postwire_mime::{StreamEvent, StreamOptions, StreamParser};
+//!
+//! fn drain(parser: &mut StreamParser, text: &mut Vec<u8>) {
+//!     while let Some(event) = parser.poll_event() {
+//!         if let StreamEvent::Body { data, .. } = event {
+//!             text.extend_from_slice(&data);
+//!         }
+//!     }
+//! }
+//! let mut parser = StreamParser::new(StreamOptions::default());
+//! let mut text = Vec::new();
+//! parser.push(b"Content-Transfer-Encoding: quoted-printable\r\n\r\nCaf=C3").unwrap();
+//! drain(&mut parser, &mut text);
+//! parser.push(b"=A9\r\n").unwrap();
+//! drain(&mut parser, &mut text);
+//! parser.finish().unwrap();
+//! drain(&mut parser, &mut text);
+//! assert_eq!(text, "Café\r\n".as_bytes());
+//! ```
+//!
 //! # Standards
 //!
 //! - RFC 5322 (header fields, §3.3 dates, §3.4 addresses, §3.6.4 message
@@ -88,10 +142,7 @@
 //!
 //! # Not yet done
 //!
-//! Planned for later phases: a push-style streaming parser for messages
-//! that arrive in chunks, a `MessageBuilder` to compose and encode
-//! messages, and the `mimedump` example. Today the crate parses complete
-//! messages held in memory.
+//! Planned for later phases: the `mimedump` example.
 
 pub mod address;
 pub mod build;
@@ -110,6 +161,7 @@ pub mod report;
 pub mod stream;
 
 pub use address::{Address, AddressList, Group, Mailbox};
+pub use build::{Attachment, BodyRequirement, BuildError, MessageBuilder};
 pub use date::{DateTime, Zone};
 pub use decode::TransferEncoding;
 pub use defect::Defect;
@@ -119,3 +171,4 @@ pub use message::{Message, Parts};
 pub use param::{ContentDisposition, ContentType, Param, Params};
 pub use part::{Part, PartKind};
 pub use report::{Action, DeliveryStatus, RecipientStatus};
+pub use stream::{StreamError, StreamEvent, StreamOptions, StreamParser};

@@ -9,7 +9,7 @@ use memchr::memmem;
 
 use crate::decode::TransferEncoding;
 use crate::defect::push_once;
-use crate::header::split_header_block;
+use crate::header::split_header_block_with;
 use crate::param::ContentType;
 use crate::part::{Part, PartKind};
 use crate::report::DeliveryStatus;
@@ -195,13 +195,17 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         parent: None,
         in_digest: false,
     }];
+    // The fields of each header block are collected here and copied out
+    // exactly sized; real messages carry up to a few dozen top-level fields.
+    let mut scratch = Vec::with_capacity(64);
     while let Some(job) = stack.pop() {
         if job.depth > limits.max_depth {
             return Err(Error::DepthLimit(limits.max_depth));
         }
         let index = nodes.len();
         let mut defects = Vec::new();
-        let split = split_header_block(input, job.range.clone(), limits, &mut defects)?;
+        let split =
+            split_header_block_with(input, job.range.clone(), limits, &mut defects, &mut scratch)?;
         let content_type = match split.headers.get("content-type") {
             Some(h) => ContentType::parse(&h.value(), &mut defects),
             None if job.in_digest => ContentType::new("message", "rfc822"),

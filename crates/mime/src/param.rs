@@ -4,11 +4,12 @@
 //! RFC 2047 encoded words inside quoted parameter values.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use crate::Defect;
 use crate::charset::decode_charset;
 use crate::defect::push_once;
-use crate::encoded_word::{decode_encoded_words, raw_text};
+use crate::encoded_word::{decode_encoded_words, find_pair, raw_text};
 
 /// One parameter after RFC 2231 reassembly and decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +26,19 @@ pub struct Param {
 /// their names first appeared.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
-    list: Vec<Param>,
+    /// Borrowed only for the shared `charset=us-ascii` of the RFC 2045 §5.2
+    /// default, which most parts of a message carry, so that it costs no allocation.
+    list: Cow<'static, [Param]>,
 }
+
+/// The parameters of the RFC 2045 §5.2 default Content-Type.
+static DEFAULT_PARAMS: LazyLock<[Param; 1]> = LazyLock::new(|| {
+    [Param {
+        name: "charset".into(),
+        value: "us-ascii".into(),
+        language: None,
+    }]
+});
 
 impl Params {
     /// The value of the parameter `name` (ASCII case-insensitive).
@@ -56,8 +68,9 @@ impl Params {
 /// A parsed Content-Type (RFC 2045 §5.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentType {
-    main: String,
-    sub: String,
+    /// Lower case; borrowed for the common names (see [`lower_name`]).
+    main: Cow<'static, str>,
+    sub: Cow<'static, str>,
     params: Params,
 }
 
@@ -65,14 +78,10 @@ impl Default for ContentType {
     /// `text/plain; charset=us-ascii`, the RFC 2045 §5.2 default.
     fn default() -> Self {
         ContentType {
-            main: "text".into(),
-            sub: "plain".into(),
+            main: Cow::Borrowed("text"),
+            sub: Cow::Borrowed("plain"),
             params: Params {
-                list: vec![Param {
-                    name: "charset".into(),
-                    value: "us-ascii".into(),
-                    language: None,
-                }],
+                list: Cow::Borrowed(&DEFAULT_PARAMS[..]),
             },
         }
     }
@@ -95,8 +104,8 @@ impl ContentType {
             return ContentType::default();
         }
         ContentType {
-            main: String::from_utf8_lossy(main).to_ascii_lowercase(),
-            sub: String::from_utf8_lossy(sub).to_ascii_lowercase(),
+            main: lower_name(main),
+            sub: lower_name(sub),
             params: parse_params(rest, defects),
         }
     }
@@ -104,8 +113,8 @@ impl ContentType {
     /// A content type with no parameters (`message/rfc822` in a digest, RFC 2046 §5.1.5).
     pub fn new(main: &str, sub: &str) -> ContentType {
         ContentType {
-            main: main.to_ascii_lowercase(),
-            sub: sub.to_ascii_lowercase(),
+            main: lower_name(main.as_bytes()),
+            sub: lower_name(sub.as_bytes()),
             params: Params::default(),
         }
     }
@@ -189,6 +198,47 @@ impl ContentDisposition {
     }
 }
 
+/// A type or subtype name in lower case, as the RFC 2045 §5.1 names
+/// compare (ignoring case); the common names are shared, not allocated.
+fn lower_name(name: &[u8]) -> Cow<'static, str> {
+    let mut buf = [0u8; 16];
+    if let Some(lower) = buf.get_mut(..name.len()) {
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        let common = match &*lower {
+            b"text" => Some("text"),
+            b"plain" => Some("plain"),
+            b"html" => Some("html"),
+            b"multipart" => Some("multipart"),
+            b"mixed" => Some("mixed"),
+            b"alternative" => Some("alternative"),
+            b"related" => Some("related"),
+            b"application" => Some("application"),
+            b"octet-stream" => Some("octet-stream"),
+            b"pdf" => Some("pdf"),
+            b"image" => Some("image"),
+            b"jpeg" => Some("jpeg"),
+            b"gif" => Some("gif"),
+            b"png" => Some("png"),
+            b"message" => Some("message"),
+            b"rfc822" => Some("rfc822"),
+            b"report" => Some("report"),
+            b"delivery-status" => Some("delivery-status"),
+            b"pgp-signature" => Some("pgp-signature"),
+            b"signed" => Some("signed"),
+            b"digest" => Some("digest"),
+            b"calendar" => Some("calendar"),
+            b"enriched" => Some("enriched"),
+            b"global" => Some("global"),
+            _ => None,
+        };
+        if let Some(common) = common {
+            return Cow::Borrowed(common);
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(name).to_ascii_lowercase())
+}
+
 fn split_head(value: &[u8]) -> (&[u8], &[u8]) {
     match memchr::memchr(b';', value) {
         Some(i) => (&value[..i], &value[i + 1..]),
@@ -237,20 +287,30 @@ fn lex_params(mut s: &[u8], defects: &mut Vec<Defect>) -> Vec<RawParam> {
             let mut v = Vec::new();
             let mut i = 1;
             let mut closed = false;
+            // Runs between quoted-pairs and the closing quote are copied whole.
             while i < s.len() {
-                match s[i] {
-                    b'\\' if i + 1 < s.len() => {
-                        v.push(s[i + 1]);
-                        i += 2;
-                    }
-                    b'"' => {
-                        closed = true;
-                        i += 1;
-                        break;
-                    }
-                    c => {
+                let Some(k) = memchr::memchr2(b'\\', b'"', &s[i..]) else {
+                    v.extend_from_slice(&s[i..]);
+                    i = s.len();
+                    break;
+                };
+                v.extend_from_slice(&s[i..i + k]);
+                let at = i + k;
+                if s[at] == b'"' {
+                    closed = true;
+                    i = at + 1;
+                    break;
+                }
+                match s.get(at + 1) {
+                    // quoted-pair (RFC 5322 §3.2.1)
+                    Some(&c) => {
                         v.push(c);
-                        i += 1;
+                        i = at + 2;
+                    }
+                    // A backslash that ends the value is kept.
+                    None => {
+                        v.push(b'\\');
+                        i = at + 1;
                     }
                 }
             }
@@ -354,6 +414,37 @@ pub(crate) fn parse_params(s: &[u8], defects: &mut Vec<Defect>) -> Params {
     if raw.is_empty() {
         return Params::default();
     }
+    // The usual case, plain RFC 2045 parameters without RFC 2231 sections
+    // or charsets and without encoded words: each name keeps its first
+    // value, in the order the names appeared, and the value bytes become
+    // the string without a copy. (Decoding them reports no defects, so the
+    // order they are decoded in does not matter.)
+    if raw
+        .iter()
+        .all(|p| p.section.is_none() && !p.extended && !has_encoded_word(&p.value))
+    {
+        // Keep the first of each name, in order, then turn each into a
+        // `Param` (the two have the same size, so the list is converted in place).
+        let mut kept = 0;
+        for i in 0..raw.len() {
+            if !raw[..kept].iter().any(|q| q.base == raw[i].base) {
+                raw.swap(kept, i);
+                kept += 1;
+            }
+        }
+        raw.truncate(kept);
+        let list = raw
+            .into_iter()
+            .map(|p| Param {
+                name: p.base,
+                value: raw_string(p.value),
+                language: None,
+            })
+            .collect();
+        return Params {
+            list: Cow::Owned(list),
+        };
+    }
     // Group by name, keeping first appearance; sort sections inside each group.
     raw.sort_by(|a, b| {
         a.base
@@ -380,7 +471,7 @@ pub(crate) fn parse_params(s: &[u8], defects: &mut Vec<Defect>) -> Params {
             Some(assemble(&name, &[p], defects))
         } else {
             plain.map(|p| {
-                let value = if p.quoted || p.value.windows(2).any(|w| w == b"=?") {
+                let value = if p.quoted || has_encoded_word(&p.value) {
                     decode_encoded_words(&p.value, defects).into_owned()
                 } else {
                     raw_text(&p.value).into_owned()
@@ -399,7 +490,20 @@ pub(crate) fn parse_params(s: &[u8], defects: &mut Vec<Defect>) -> Params {
     }
     list.sort_by_key(|(order, _)| *order);
     Params {
-        list: list.into_iter().map(|(_, p)| p).collect(),
+        list: Cow::Owned(list.into_iter().map(|(_, p)| p).collect()),
+    }
+}
+
+/// True when `=?` (the start of an RFC 2047 encoded word) occurs.
+fn has_encoded_word(v: &[u8]) -> bool {
+    find_pair(v, b'=', b'?').is_some()
+}
+
+/// [`raw_text`] of bytes the caller owns: no copy when they are UTF-8.
+fn raw_string(v: Vec<u8>) -> String {
+    match String::from_utf8(v) {
+        Ok(s) => s,
+        Err(e) => raw_text(e.as_bytes()).into_owned(),
     }
 }
 

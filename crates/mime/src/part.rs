@@ -8,13 +8,34 @@ use std::ops::Range;
 
 use crate::Defect;
 use crate::address::AddressList;
-use crate::charset::decode_charset;
+use crate::charset::{decode_charset, utf8_reads_as_is};
 use crate::date::DateTime;
 use crate::decode::TransferEncoding;
 use crate::header::{Header, Headers};
 use crate::msgid::parse_msg_ids;
 use crate::param::{ContentDisposition, ContentType};
 use crate::report::DeliveryStatus;
+
+/// [`Part::decode_text`] of a body that transfer decoding produced: the
+/// buffer becomes the string, without a copy, when it already is the text.
+fn owned_text(charset: Option<&str>, v: Vec<u8>, defects: &mut Vec<Defect>) -> String {
+    // Without a charset, and for UTF-8 and US-ASCII, valid UTF-8 is the
+    // text as it is (what `decode_charset` would borrow).
+    let v = if charset.is_none_or(|l| utf8_reads_as_is(l.as_bytes())) {
+        match String::from_utf8(v) {
+            Ok(s) => return s,
+            Err(e) => e.into_bytes(),
+        }
+    } else {
+        v
+    };
+    let label = charset.map_or(&b"windows-1252"[..], str::as_bytes);
+    // `decode_charset` borrows only when the whole input is the text.
+    if let Cow::Owned(s) = decode_charset(label, &v, defects) {
+        return s;
+    }
+    String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
 
 /// What a part's body is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,24 +215,16 @@ impl<'a> Part<'a> {
             return None;
         }
         let (body, mut defects) = self.decode_body();
-        let label = self.content_type.charset().unwrap_or("utf-8");
+        let charset = self.content_type.charset();
         let text = match body {
-            Cow::Borrowed(b) => {
-                if self.content_type.charset().is_none() && std::str::from_utf8(b).is_err() {
-                    decode_charset(b"windows-1252", b, &mut defects)
-                } else {
-                    decode_charset(label.as_bytes(), b, &mut defects)
-                }
-            }
-            Cow::Owned(v) => {
-                let l: &[u8] =
-                    if self.content_type.charset().is_none() && std::str::from_utf8(&v).is_err() {
-                        b"windows-1252"
-                    } else {
-                        label.as_bytes()
-                    };
-                Cow::Owned(decode_charset(l, &v, &mut defects).into_owned())
-            }
+            Cow::Borrowed(b) => match charset {
+                Some(label) => decode_charset(label.as_bytes(), b, &mut defects),
+                None => match std::str::from_utf8(b) {
+                    Ok(s) => Cow::Borrowed(s),
+                    Err(_) => decode_charset(b"windows-1252", b, &mut defects),
+                },
+            },
+            Cow::Owned(v) => Cow::Owned(owned_text(charset, v, &mut defects)),
         };
         Some((text, defects))
     }

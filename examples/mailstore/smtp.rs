@@ -1,0 +1,349 @@
+//! SMTP: mail for a user is accepted and stored; AUTH (SCRAM-SHA-256-PLUS,
+//! SCRAM-SHA-256, PLAIN, LOGIN; after STARTTLS only) identifies submitters.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use postwire_core::Bytes;
+use postwire_smtp::server::{
+    self, Authentication, BodySink, ConnectionLimit, Decision, Envelope, Handler, Mechanism,
+    SecretKind, SecretRequest, ServerConfig, ServerOptions, Session, StoredSecret, TlsMode,
+};
+use postwire_smtp_proto::{ClientId, Domain, ForwardPath, RcptParameters, Reply};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio_util::compat::TokioAsyncReadCompatExt;
+
+use super::tls::ServerTls;
+use super::{HOSTNAME, MAX_CONNECTIONS, Store, TokioClock};
+
+/// The SMTP server's settings: STARTTLS, AUTH with SCRAM, the SIZE limit.
+pub(crate) fn options(tls: &ServerTls, max_size: u64) -> io::Result<Arc<ServerOptions>> {
+    let hostname = Domain::new(HOSTNAME).map_err(|e| io::Error::other(e.to_string()))?;
+    let mut config = ServerConfig::new(hostname).with_scram_auth();
+    config.banner = "postwire mailserver".to_owned();
+    config.limits.max_message_size = max_size;
+    Ok(Arc::new(
+        ServerOptions::new(config, TokioClock).with_tls(tls.config.clone(), TlsMode::StartTls),
+    ))
+}
+
+/// Accepts connections until the process ends.
+pub(crate) async fn run(listener: TcpListener, options: Arc<ServerOptions>, store: Arc<Store>) {
+    let limit = ConnectionLimit::new(MAX_CONNECTIONS);
+    let mut next_conn = 0u64;
+    loop {
+        let (socket, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                log!("smtp accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        next_conn += 1;
+        let conn = next_conn;
+        let options = options.clone();
+        let Some(guard) = limit.try_acquire() else {
+            log!("conn {conn} from {peer}: too many connections");
+            tokio::spawn(async move {
+                let _ = server::reject_busy(socket.compat(), &options).await;
+            });
+            continue;
+        };
+        let handler = Smtp {
+            store: store.clone(),
+            peer,
+            conn,
+        };
+        tokio::spawn(async move {
+            let _guard = guard;
+            match server::serve(socket.compat(), &options, handler).await {
+                Ok(session) => log!(
+                    "conn {conn} from {peer}: closed, {} message(s){}{}",
+                    session.messages,
+                    if session.tls { ", tls" } else { "" },
+                    session
+                        .authenticated
+                        .map(|u| format!(", user {u}"))
+                        .unwrap_or_default()
+                ),
+                Err(e) => log!("conn {conn} from {peer}: {e}"),
+            }
+        });
+    }
+}
+
+/// The policy of one SMTP connection.
+struct Smtp {
+    store: Arc<Store>,
+    peer: SocketAddr,
+    conn: u64,
+}
+
+impl Handler for Smtp {
+    type Body = Message;
+
+    async fn rcpt_to(&mut self, _: &Session, to: &ForwardPath, _: &RcptParameters) -> Decision {
+        if self.store.user_for(to).is_some() {
+            return Decision::Accept;
+        }
+        match server::reply(550, (5, 1, 1), &format!("{to}: no such user here")) {
+            Ok(reply) => Decision::Reply(reply),
+            Err(_) => Decision::Reject,
+        }
+    }
+
+    async fn lookup_secret(
+        &mut self,
+        _: &Session,
+        _: &Mechanism,
+        request: &SecretRequest,
+    ) -> Option<StoredSecret> {
+        match request.kind {
+            SecretKind::Scram => self.store.scram(&request.username).map(StoredSecret::Scram),
+            _ => None,
+        }
+    }
+
+    async fn authenticate(
+        &mut self,
+        _: &Session,
+        mechanism: &Mechanism,
+        auth: &Authentication,
+    ) -> Option<String> {
+        // SCRAM verified the proof against the stored keys; PLAIN and
+        // LOGIN bring a password to compare. Nobody may act as another.
+        let ok = auth.authzid.as_ref().is_none_or(|a| *a == auth.username)
+            && if auth.is_verified() {
+                self.store.exists(&auth.username)
+            } else {
+                self.store
+                    .password_ok(&auth.username, |p| auth.password_matches(p))
+            };
+        log!(
+            "conn {} auth {} {} {}",
+            self.conn,
+            mechanism.name(),
+            auth.username,
+            if ok { "ok" } else { "failed" }
+        );
+        ok.then(|| auth.username.clone())
+    }
+
+    async fn data_start(
+        &mut self,
+        session: &Session,
+        envelope: &Envelope,
+    ) -> Result<Message, Reply> {
+        let mut users: Vec<String> = Vec::new();
+        for (to, _) in &envelope.recipients {
+            if let Some(user) = self.store.user_for(to) {
+                if !users.iter().any(|u| u == user) {
+                    users.push(user.to_owned());
+                }
+            }
+        }
+        if users.is_empty() {
+            return Err(local_error());
+        }
+        let (file_name, id) = self.store.unique();
+        let trace = trace_headers(session, envelope, self.peer.ip(), &id);
+        let mut message = Message {
+            store: self.store.clone(),
+            conn: self.conn,
+            id,
+            from: envelope.from.to_string(),
+            users,
+            size: 0,
+            target: Target::Memory(Vec::new()),
+        };
+        if let Some(dir) = self.store.maildir() {
+            let path = dir.join(&message.users[0]).join("tmp").join(&file_name);
+            let file = tokio::fs::File::create(&path).await.map_err(|e| {
+                log!("conn {} cannot create {}: {e}", self.conn, path.display());
+                local_error()
+            })?;
+            message.target = Target::Maildir {
+                file,
+                path,
+                file_name,
+            };
+        }
+        message.write(&trace).await.map_err(|_| local_error())?;
+        message.size = 0;
+        Ok(message)
+    }
+}
+
+fn local_error() -> Reply {
+    server::reply(451, (4, 3, 0), "Local error in processing").expect("a valid constant reply")
+}
+
+/// `Return-Path:` and `Received:` (RFC 5321 §4.4; RFC 5322 §3.6.7).
+fn trace_headers(session: &Session, envelope: &Envelope, ip: IpAddr, id: &str) -> Vec<u8> {
+    let helo = session
+        .helo
+        .as_ref()
+        .map(ClientId::to_string)
+        .unwrap_or_else(|| "unknown".to_owned());
+    let literal = match ip {
+        IpAddr::V4(v4) => format!("[{v4}]"),
+        IpAddr::V6(v6) => format!("[IPv6:{v6}]"),
+    };
+    format!(
+        "Return-Path: {}\r\nReceived: from {helo} ({literal}) by {HOSTNAME} with {} id {id}; {}\r\n",
+        envelope.from,
+        session.protocol_name(),
+        rfc5322_date(wall_clock()),
+    )
+    .into_bytes()
+}
+
+/// The wall clock, for `Received:` dates and Maildir names. The library
+/// never reads a clock; an example program may.
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn wall_clock() -> SystemTime {
+    SystemTime::now()
+}
+
+/// `date-time` of RFC 5322 §3.3 in UTC: `Sat, 28 Nov 2026 08:11:25 +0000`.
+pub(crate) fn rfc5322_date(time: SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = secs / 86_400;
+    let (hour, min, sec) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{}, {day:02} {} {year} {hour:02}:{min:02}:{sec:02} +0000",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+    )
+}
+
+/// One message on its way to the mailboxes.
+struct Message {
+    store: Arc<Store>,
+    conn: u64,
+    id: String,
+    from: String,
+    users: Vec<String>,
+    size: u64,
+    target: Target,
+}
+
+enum Target {
+    Memory(Vec<u8>),
+    /// Streaming into the first user's `tmp/`.
+    Maildir {
+        file: tokio::fs::File,
+        path: PathBuf,
+        file_name: String,
+    },
+}
+
+impl Message {
+    async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.size += bytes.len() as u64;
+        match &mut self.target {
+            Target::Memory(content) => {
+                content.extend_from_slice(bytes);
+                Ok(())
+            }
+            Target::Maildir { file, .. } => file.write_all(bytes).await,
+        }
+    }
+
+    /// Moves the message into every user's `new/`: a copy through each
+    /// `tmp/`, then the rename (the Maildir delivery protocol).
+    async fn deliver(&mut self) -> io::Result<()> {
+        match &mut self.target {
+            Target::Memory(content) => {
+                let content = Bytes::from(std::mem::take(content));
+                self.store.deliver_to_memory(&self.id, &self.users, content);
+                Ok(())
+            }
+            Target::Maildir {
+                file,
+                path,
+                file_name,
+            } => {
+                file.flush().await?;
+                let dir = self.store.maildir().unwrap_or(std::path::Path::new("."));
+                for user in self.users.iter().skip(1) {
+                    let tmp = dir.join(user).join("tmp").join(&*file_name);
+                    tokio::fs::copy(&*path, &tmp).await?;
+                    tokio::fs::rename(&tmp, dir.join(user).join("new").join(&*file_name)).await?;
+                }
+                let first = dir.join(&self.users[0]).join("new").join(&*file_name);
+                tokio::fs::rename(&*path, first).await
+            }
+        }
+    }
+}
+
+impl BodySink for Message {
+    async fn write_chunk(&mut self, chunk: Bytes) -> io::Result<()> {
+        self.write(&chunk).await
+    }
+
+    async fn finish(mut self) -> Reply {
+        match self.deliver().await {
+            Ok(()) => {
+                log!(
+                    "conn {} message {} from {} to {} size {}",
+                    self.conn,
+                    self.id,
+                    self.from,
+                    self.users.join(","),
+                    self.size
+                );
+                server::reply(250, (2, 0, 0), &format!("Ok: queued as {}", self.id))
+                    .unwrap_or_else(|_| local_error())
+            }
+            Err(e) => {
+                log!("conn {} message {} not stored: {e}", self.conn, self.id);
+                self.abort().await;
+                local_error()
+            }
+        }
+    }
+
+    async fn abort(self) {
+        if let Target::Maildir { path, .. } = &self.target {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_is_rfc5322_3_3() {
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(1_795_853_485);
+        assert_eq!(rfc5322_date(t), "Sat, 28 Nov 2026 08:11:25 +0000");
+        assert_eq!(rfc5322_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 +0000");
+        let leap = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400);
+        assert_eq!(rfc5322_date(leap), "Tue, 29 Feb 2000 00:00:00 +0000");
+    }
+}
