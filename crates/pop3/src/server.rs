@@ -35,9 +35,9 @@ mod session;
 mod store;
 
 pub use limit::reject_busy;
-pub use postwire_io::{ConnectionGuard, ConnectionLimit};
 pub use listener::{ConnectionTask, serve_all};
 pub use options::{DEFAULT_CHUNK_SIZE, ServerOptions, TlsMode, TranscriptFactory};
+pub use postwire_io::{ConnectionGuard, ConnectionLimit};
 pub use session::{ServeError, serve};
 pub use store::{Decision, Login, MailStore, Session};
 

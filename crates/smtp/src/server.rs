@@ -53,9 +53,9 @@ mod session;
 
 pub use handler::{BodySink, Decision, Envelope, Handler, Session, reply};
 pub use limit::reject_busy;
-pub use postwire_io::{ConnectionGuard, ConnectionLimit};
 pub use listener::{ConnectionTask, serve_all};
 pub use options::{ServerOptions, TlsMode, TranscriptFactory};
+pub use postwire_io::{ConnectionGuard, ConnectionLimit};
 pub use postwire_smtp_proto::server::{
     Authentication, Evidence, Extensions, HeloKind, Limits, Mechanism, ScramCredentials,
     SecretKind, SecretRequest, ServerConfig, StoredSecret, Timeouts,

@@ -9,10 +9,10 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_lite::{Stream, StreamExt};
 
 use super::limit::reject_busy;
-use postwire_io::ConnectionLimit;
 use super::options::ServerOptions;
 use super::session::serve;
 use super::store::MailStore;
+use postwire_io::ConnectionLimit;
 
 /// A connection's task, for the application's spawn function.
 pub type ConnectionTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;

@@ -180,4 +180,3 @@ fn default_domain() -> Domain {
         Err(_) => unreachable!("localhost is a valid domain"),
     }
 }
-

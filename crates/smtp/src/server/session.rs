@@ -77,10 +77,7 @@ where
     }
     .with_config(options.io.clone());
     if let Some(factory) = &options.transcript {
-        conn.set_transcript(
-            factory(),
-            crate::SmtpRedactor::for_server(),
-        );
+        conn.set_transcript(factory(), crate::SmtpRedactor::for_server());
     }
 
     let mut session = Session::default();
