@@ -41,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
             .iter()
             .enumerate()
             .map(|(i, b)| {
-                MaildropEntry::new(b.len() as u64, UniqueId::new(&format!("u{i}")).expect("valid"))
+                MaildropEntry::new(
+                    b.len() as u64,
+                    UniqueId::new(&format!("u{i}")).expect("valid"),
+                )
             })
             .collect(),
     );
@@ -77,7 +80,9 @@ fuzz_target!(|data: &[u8]| {
             decisions = decisions.rotate_left(1) ^ 0x5A;
             let accept = decisions & 1 == 0;
             let _ = match &event {
-                Event::OpenMaildrop { id, .. } if accept => server.open_maildrop(*id, maildrop.clone()),
+                Event::OpenMaildrop { id, .. } if accept => {
+                    server.open_maildrop(*id, maildrop.clone())
+                }
                 Event::Apop { id, .. } => server.apop_secret(*id, accept.then_some("pass")),
                 Event::AuthSecret { id, .. } => server.provide_secret(*id, None),
                 Event::Retrieve { id, msg, .. } if accept => {

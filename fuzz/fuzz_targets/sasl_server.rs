@@ -43,6 +43,9 @@ fuzz_target!(|data: &[u8]| {
             Ok(ServerStep::Done(_)) if flags & 0x20 != 0 => server.reject_token(part),
             _ => server.step(part),
         };
-        assert!(!(failed && result.is_ok()), "a call after an error succeeded");
+        assert!(
+            !(failed && result.is_ok()),
+            "a call after an error succeeded"
+        );
     }
 });
