@@ -2,6 +2,7 @@
 //! exactly the same bytes.
 
 pub mod contestants;
+pub mod mime;
 
 /// Size of the socket reads the benches simulate.
 pub const READ_CHUNK: usize = 16 * 1024;
