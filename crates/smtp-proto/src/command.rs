@@ -714,7 +714,12 @@ mod fast {
                 .position(|&b| !is_ascii_ldh(b))
                 .unwrap_or(rest.len());
             let label = &rest[..n];
-            if label.first().is_none_or(|&b| b == b'-') || label.last() == Some(&b'-') {
+            // Over-long labels (RFC 1035 §2.3.4) are left to the full
+            // grammar, which refuses them in paths and not in EHLO.
+            if label.first().is_none_or(|&b| b == b'-')
+                || label.last() == Some(&b'-')
+                || n > crate::mailbox::MAX_LABEL
+            {
                 return None;
             }
             i += n;

@@ -20,6 +20,10 @@ pub const MAX_LOCAL_PART: usize = 64;
 pub const MAX_DOMAIN: usize = 255;
 /// Longest path including the angle brackets, RFC 5321 §4.5.3.1.3.
 pub const MAX_PATH: usize = 256;
+/// Longest label of a domain in a path, RFC 1035 §2.3.4 ("labels 63 octets
+/// or less"; RFC 5321 §2.3.5 requires names resolvable in the DNS). Not
+/// applied to the EHLO argument, which servers take leniently.
+pub(crate) const MAX_LABEL: usize = 63;
 
 /// A domain name: `Domain = sub-domain *("." sub-domain)` (RFC 5321 §4.1.2),
 /// with U-labels allowed as RFC 6531 §3.3 extends it.
@@ -294,8 +298,9 @@ pub struct Mailbox {
 
 impl Mailbox {
     /// Parses `local@domain` (no angle brackets). Checks the RFC 5321 length
-    /// limits: local part 64, domain 255, and the mailbox at most 254 octets
-    /// so that it fits a 256-octet path with its brackets (§4.5.3.1).
+    /// limits: local part 64, domain 255 (ASCII labels 63, RFC 1035
+    /// §2.3.4), and the mailbox at most 254 octets so that it fits a
+    /// 256-octet path with its brackets (§4.5.3.1).
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let raw = finish(text, mailbox, ParseErrorKind::Path)?;
         if text.len() > MAX_PATH - 2 {
@@ -431,7 +436,12 @@ impl RawMailbox<'_> {
         }
         let host = match self.host {
             RawHost::Domain(d) => {
-                if d.len() > MAX_DOMAIN {
+                // A U-label's limit is on its A-label form (RFC 5890
+                // §2.3.2.1), which IDNA checks; ASCII labels are checked here.
+                let long_label = d
+                    .split('.')
+                    .any(|label| label.len() > MAX_LABEL && label.is_ascii());
+                if d.len() > MAX_DOMAIN || long_label {
                     return Err(ParseError::new(ParseErrorKind::PathTooLong));
                 }
                 Host::Domain(Domain::from_checked(d))

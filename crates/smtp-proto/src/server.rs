@@ -102,12 +102,18 @@
 //!   [`Event::DataAborted`] the chunks received so far must be dropped.
 //! - BDAT (RFC 3030): exact octet counts; chunks stream out raw as they
 //!   arrive (no dot-stuffing, no line-ending policy: there is no terminator
-//!   to smuggle); each non-last chunk is answered `250` by the machine; a
-//!   chunk that would pass the size limit is refused before any of it is
-//!   read, and its octets are discarded as they arrive, never allocated.
-//!   BDAT without a transaction (or after a refused chunk) consumes the
-//!   chunk and answers `503 5.5.1`; without CHUNKING, it consumes the
-//!   chunk and answers `502 5.5.1`, so chunk octets never run as commands.
+//!   to smuggle); each non-last chunk is answered `250` by the machine. A
+//!   refused chunk's octets are consumed and discarded as they arrive,
+//!   never allocated and never run as commands (RFC 3030 §2), then it is
+//!   answered: a chunk that takes the message past the size limit gets
+//!   `552 5.3.4`, BDAT without a transaction (or after a refused chunk)
+//!   `503 5.5.1`, BDAT without CHUNKING `502 5.5.1`. Discarding is thus
+//!   bounded by [`Limits::max_message_size`]: a chunk larger than that
+//!   alone (`BDAT 99999999999999999999`) gets `552 5.3.4` before any octet
+//!   is read, then `421 4.7.0` and a close ([`Error::ChunkTooBig`]; RFC
+//!   5321 §3.8), as Postfix does for absurd sizes; a BDAT
+//!   line whose size cannot be read gets `501 5.5.4` and a close
+//!   ([`Error::MalformedBdat`]): where its chunk ends is unknown.
 //! - STARTTLS (RFC 3207): refused twice, after TLS, after AUTH or inside a
 //!   transaction (`503 5.5.1`, SECURITY.md S04). On accept the machine
 //!   writes `220 2.0.0`, then [`Transmit::StartTls`]; pipelined plaintext
@@ -121,7 +127,12 @@
 //!   response; `334` challenges; `*` cancels (`501 5.7.0`); bad base64
 //!   `501 5.5.2`; lines up to [`Limits::auth_line`] (12288, else
 //!   `500 5.5.6`); unknown mechanism `504 5.5.4`; AUTH twice or inside a
-//!   transaction `503 5.5.1`. A failed AUTH leaves the session usable.
+//!   transaction `503 5.5.1`. A failed AUTH leaves the session usable, but
+//!   its `535 5.7.8` is held back for [`Timeouts::auth_failure_delay`]
+//!   (2 s; input waits behind it, so pipelined commands are answered after
+//!   it), and after [`Limits::max_auth_failures`] (3) the machine answers
+//!   `421 4.7.0` and closes ([`Error::TooManyAuthFailures`]; SECURITY.md
+//!   A5, A7).
 //!   Which mechanisms are advertised: [`Extensions::auth`], less those that
 //!   cannot run: SCRAM-SHA-256 and CRAM-MD5 need
 //!   [`ServerConfig::secret_lookup`] (the application answers
@@ -142,18 +153,28 @@
 //!   reply, `354` and `334` (RFC 2034 §3).
 //! - [`poll_timeout`](Protocol::poll_timeout) is the idle deadline
 //!   ([`Timeouts`], 5 minutes, RFC 5321 §4.5.3.2) while the machine waits
-//!   for the client, `None` while it waits for the application; past it,
-//!   `421 4.4.2` and [`Error::IdleTimeout`]. [`Event::NeedSecret`] waits
-//!   for the application like any other event. While a command line is
+//!   for the client, `None` while it waits for the application, and the
+//!   end of the failure delay while a `535` is held back; past the idle
+//!   deadline, `421 4.4.2` and [`Error::IdleTimeout`].
+//!   [`Event::NeedSecret`] waits for the application like any other event.
+//!   While a command line is
 //!   awaited, only complete lines restart it, so a client that trickles a
 //!   line one byte at a time still times out (SECURITY.md P8); while
 //!   message content is read, every chunk does. After an answer the wait
 //!   counts from the latest `now` the machine was given (the answer methods
 //!   take none), so an application that takes minutes to answer shortens
 //!   the client's next idle period by as much.
-//! - Failed authentications (a rejected [`Event::Auth`], a malformed SASL
-//!   response) count towards [`Limits::max_bad_commands`] like malformed
-//!   commands, so one connection cannot guess passwords without end.
+//! - Failed authentications (a rejected [`Event::Auth`], a failed SASL
+//!   exchange) count towards [`Limits::max_auth_failures`], not
+//!   [`Limits::max_bad_commands`], so one connection cannot guess
+//!   passwords without end; a malformed SASL response line (bad base64)
+//!   is a bad command.
+//! - HELO/EHLO/LHLO names that are neither a domain nor an address literal
+//!   (`EHLO my_host`) are accepted by default, as Postfix does, and
+//!   reported as [`Event::HeloNonstandard`] ([`Quirks::lenient_helo`]);
+//!   spaces and control characters are still `501`. The shared parser
+//!   ([`Command::parse`](crate::Command::parse)) and the client's
+//!   [`ClientId`](crate::ClientId) stay strict.
 //! - End of input in the middle of a transaction abandons it
 //!   ([`Event::DataAborted`] if data was flowing, then
 //!   [`Event::Disconnected`]); input already received is still handled
@@ -212,6 +233,8 @@ pub struct Server {
     auth_done: Option<dispatch::AuthState>,
     txn: Option<Transaction>,
     bad_commands: u32,
+    /// Failed authentications so far ([`Limits::max_auth_failures`]).
+    auth_failures: u32,
     /// When the client last sent something (the idle timer's start).
     last_input: Instant,
     /// The latest `now` any call brought. Answers take no `now`, so the wait
@@ -254,6 +277,10 @@ enum Phase {
     /// A SASL mechanism waits for the application's stored secret
     /// ([`Event::NeedSecret`]); input stays unparsed, as in `Awaiting`.
     AuthSecret(dispatch::AuthState),
+    /// The reply to a failed AUTH is written but held back until this
+    /// instant ([`Timeouts::auth_failure_delay`], SECURITY.md A7); input
+    /// stays unparsed, as in `Awaiting`.
+    Delayed(Instant),
     /// `220` to STARTTLS written; waiting for the handshake.
     TlsPending,
     /// Closed (QUIT, EOF, or an error).
@@ -303,6 +330,7 @@ impl Server {
             auth_done: None,
             txn: None,
             bad_commands: 0,
+            auth_failures: 0,
             last_input: now,
             now,
             lines_done: 0,
@@ -488,7 +516,13 @@ impl Server {
                 Phase::Data(_) => self.step_data(),
                 Phase::Bdat(_) => self.step_bdat(),
                 Phase::Auth(_) => self.step_auth(),
-                Phase::Awaiting(_) | Phase::AuthSecret(_) | Phase::TlsPending | Phase::Closed => {
+                Phase::Awaiting(_)
+                | Phase::AuthSecret(_)
+                | Phase::Delayed(_)
+                | Phase::TlsPending
+                | Phase::Closed => {
+                    // Nothing is flushed: what was written goes out with
+                    // the answer, or when the delay is over.
                     return;
                 }
             };
@@ -559,8 +593,10 @@ impl Protocol for Server {
         let lines_before = self.lines_done;
         let in_body_before = self.in_body();
         self.framer.push(data);
-        if matches!(self.phase, Phase::Awaiting(_) | Phase::AuthSecret(_))
-            && self.framer.buffered().len() > self.config.limits.max_pipelined_input
+        if matches!(
+            self.phase,
+            Phase::Awaiting(_) | Phase::AuthSecret(_) | Phase::Delayed(_)
+        ) && self.framer.buffered().len() > self.config.limits.max_pipelined_input
         {
             self.fail(Error::PipelineOverflow);
             return self.sticky();
@@ -581,7 +617,8 @@ impl Protocol for Server {
         }
         self.eof = true;
         match self.phase {
-            Phase::Awaiting(_) | Phase::AuthSecret(_) => {}
+            // Finished once the application answers or the delay is over.
+            Phase::Awaiting(_) | Phase::AuthSecret(_) | Phase::Delayed(_) => {}
             Phase::TlsPending => self.disconnect(),
             _ => self.process(),
         }
@@ -596,6 +633,15 @@ impl Protocol for Server {
         };
         if now < deadline {
             return Ok(());
+        }
+        if let Phase::Delayed(_) = self.phase {
+            // The failure delay is over: the held `535` goes out, and the
+            // input that waited behind it is read (SECURITY.md A7).
+            self.phase = Phase::Command;
+            self.last_input = now;
+            self.flush();
+            self.process();
+            return self.sticky();
         }
         let data = matches!(self.phase, Phase::Data(_) | Phase::Bdat(_))
             || self.txn.as_ref().is_some_and(|t| t.bdat.is_some());
@@ -648,6 +694,8 @@ impl Protocol for Server {
         let timeout = match self.phase {
             Phase::Command | Phase::Auth(_) => self.config.timeouts.command,
             Phase::Data(_) | Phase::Bdat(_) => self.config.timeouts.data,
+            // Even after the client's EOF: the held reply still goes out.
+            Phase::Delayed(until) => return Some(until),
             Phase::Awaiting(_) | Phase::AuthSecret(_) | Phase::TlsPending | Phase::Closed => {
                 return None;
             }

@@ -240,6 +240,10 @@ fn wrong_password_then_second_try_succeeds_rfc4954_4() {
     for mechanism in [Mechanism::Plain, Mechanism::Login] {
         for seed in modes() {
             let mut pair = auth_with_mechanism(mechanism.clone(), "wrong", seed);
+            // The server holds the 535 back for its failure delay
+            // (SECURITY.md A7), then the client learns of the failure.
+            assert!(!matches!(pair.last(), Event::AuthFailed { .. }));
+            pair.advance(Duration::from_secs(2));
             assert!(
                 matches!(pair.last(), Event::AuthFailed { reply, .. } if reply.code().get() == 535),
                 "{:?}",
@@ -733,6 +737,8 @@ fn implicit_tls_wrong_password_then_noop() {
         pair.greet();
         pair.call(|c, now| c.auth_with(now, &Credentials::password("tim", "wrong")))
             .unwrap();
+        // Held back for the server's failure delay (SECURITY.md A7).
+        pair.advance(Duration::from_secs(2));
         assert!(
             matches!(pair.last(), Event::AuthFailed { reply, .. } if reply.code().get() == 535)
         );

@@ -2,6 +2,7 @@
 
 mod server_support;
 
+use postwire_core::Protocol;
 use postwire_smtp_proto::server::{
     AbortReason, BadCommand, BareLineEndings, Error, Event, UsageError,
 };
@@ -262,6 +263,9 @@ fn bdat_zero_last_ends_the_message_rfc3030_2() {
 
 #[test]
 fn bdat_over_the_size_limit_is_refused_before_reading_sm_s5() {
+    // A chunk larger than the limit could only be skipped by reading all
+    // of it: 552 5.3.4 before any of it is read, then 421 and close
+    // (RFC 3030 §2, RFC 5321 §3.8).
     let mut c = config();
     c.limits.max_message_size = 10;
     let mut input = with_envelope(b"BDAT 12 LAST\r\n");
@@ -269,28 +273,32 @@ fn bdat_over_the_size_limit_is_refused_before_reading_sm_s5() {
     let t = run_all_splits(&c, &accept_all, &input, false);
     assert_eq!(t.count(|e| matches!(e, Event::DataChunk(_))), 0);
     assert_eq!(t.data_ends(), 0);
-    assert_eq!(t.count(|e| matches!(e, Event::Noop { .. })), 1);
+    assert_eq!(t.count(|e| matches!(e, Event::Noop { .. })), 0);
     let r = t.replies();
     assert_eq!(
-        &r[r.len() - 3..],
+        &r[r.len() - 2..],
         [
             "552 5.3.4 Message size exceeds fixed maximum message size",
-            "503 5.5.1 Need MAIL command",
-            "250 2.0.0 OK"
+            "421 4.7.0 mx.example.org Error: cannot skip the BDAT chunk, closing connection"
         ]
     );
+    assert_eq!(t.wire.last(), Some(&Out::Close));
+    assert_eq!(t.error, Some(Error::ChunkTooBig));
 
-    // A huge declared size: nothing is allocated, octets are dropped as they come.
+    // A huge declared size: nothing is allocated or read.
     let mut h = Harness::new(c.clone(), &accept_all);
     h.feed(&with_envelope(b"BDAT 18446744073709551615 LAST\r\n"));
     for _ in 0..64 {
-        h.feed(&[b'z'; 16 * 1024]);
+        let _ = h.server.handle_input(h.t0, &[b'z'; 16 * 1024]);
+        h.drain();
     }
-    assert_eq!(h.trace.count(|e| matches!(e, Event::DataChunk(_))), 0);
-    assert!(h.trace.events.contains(&Event::BadCommand {
+    let t = h.finish();
+    assert_eq!(t.count(|e| matches!(e, Event::DataChunk(_))), 0);
+    assert!(t.events.contains(&Event::BadCommand {
         error: BadCommand::MessageTooBig
     }));
-    assert_eq!(h.trace.error, None);
+    assert_eq!(t.error, Some(Error::ChunkTooBig));
+    assert!(t.closed);
 }
 
 #[test]

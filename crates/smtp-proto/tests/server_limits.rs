@@ -26,6 +26,9 @@ fn cfg() -> ServerConfig {
         postwire_sasl::Mechanism::Login,
     ];
     c.limits.max_message_size = 4096;
+    // Bounds, not timing: the failure delay has its own tests
+    // (server_auth_delay.rs).
+    c.timeouts.auth_failure_delay = std::time::Duration::ZERO;
     c
 }
 
@@ -182,8 +185,9 @@ fn limits_hold(input: &[u8], cuts: &[usize]) -> Result<(), TestCaseError> {
         .sum();
     prop_assert!(delivered <= input.len());
     // Refusals the server does not count (RFC 3030 §2 chunks after a failed
-    // one, limits that are the server's own choice) are left out; failed
-    // SASL exchanges and bad base64 count (SECURITY.md A5, A7).
+    // one, limits that are the server's own choice) are left out, and so
+    // are failed SASL exchanges, which have their own limit; bad base64
+    // counts (SECURITY.md A5, A7).
     let counted = t.count(|e| match e {
         Event::BadCommand { error } => !matches!(
             error,
@@ -191,9 +195,23 @@ fn limits_hold(input: &[u8], cuts: &[usize]) -> Result<(), TestCaseError> {
                 | BadCommand::NoValidRecipients
                 | BadCommand::MessageTooBig
                 | BadCommand::TooManyRecipients
+                | BadCommand::AuthenticationFailed
         ),
         _ => false,
     });
+    let auth_failures = t.count(|e| {
+        matches!(
+            e,
+            Event::BadCommand {
+                error: BadCommand::AuthenticationFailed
+            }
+        )
+    });
+    prop_assert!(
+        auth_failures <= 3,
+        "{} failed authentications",
+        auth_failures
+    );
     prop_assert!(
         counted <= 20,
         "{} bad commands: {:?}\n{}",
@@ -209,6 +227,9 @@ fn limits_hold(input: &[u8], cuts: &[usize]) -> Result<(), TestCaseError> {
         prop_assert!(matches!(
             error,
             Error::TooManyBadCommands
+                | Error::TooManyAuthFailures
+                | Error::ChunkTooBig
+                | Error::MalformedBdat
                 | Error::BareLineEnding
                 | Error::PipelineOverflow
                 | Error::PlaintextAfterStartTls

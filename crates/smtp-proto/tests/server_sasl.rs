@@ -48,6 +48,9 @@ fn tls(binding: ChannelBinding) -> TlsInfo {
 fn scram_config() -> ServerConfig {
     let mut config = ServerConfig::new(Domain::new("mx.example").unwrap()).with_scram_auth();
     config.extensions.starttls = true;
+    // These tests are about the exchanges, not the failure delay
+    // (server_auth_delay.rs).
+    config.timeouts.auth_failure_delay = std::time::Duration::ZERO;
     config
 }
 

@@ -26,7 +26,10 @@
 //! Security defaults come from the machine (SECURITY.md): AUTH only after
 //! TLS, pipelined plaintext after STARTTLS discarded (CVE-2011-0411), only
 //! `CRLF.CRLF` ends DATA (SMTP smuggling), bounded memory per connection,
-//! idle timeout with `421 4.4.2` (RFC 5321 §4.5.3.2.7).
+//! idle timeout with `421 4.4.2` (RFC 5321 §4.5.3.2.7), each failed AUTH's
+//! `535` held back for `config.timeouts.auth_failure_delay` (2 s, through
+//! the [`Clock`](postwire_io::Clock)) and `421` after
+//! `config.limits.max_auth_failures` (3) (SECURITY.md A7).
 //!
 //! AUTH mechanisms come from `config.extensions.auth`
 //! ([`ServerConfig::with_password_auth`] for PLAIN and LOGIN). With

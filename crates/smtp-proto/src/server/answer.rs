@@ -53,7 +53,9 @@ impl Server {
     /// reports [`Event::Auth`](super::Event::Auth) with verified evidence.
     /// A wrong proof, an unknown user or a secret of the wrong kind
     /// (`SecretRequest::kind`) ends the exchange with `535 5.7.8`, counted
-    /// towards [`Limits::max_bad_commands`](super::Limits::max_bad_commands).
+    /// towards [`Limits::max_auth_failures`](super::Limits::max_auth_failures)
+    /// and held back by
+    /// [`Timeouts::auth_failure_delay`](super::Timeouts::auth_failure_delay).
     pub fn provide_secret(
         &mut self,
         id: CommandId,
@@ -128,8 +130,8 @@ impl Server {
         }
         self.phase = Phase::Command;
         self.last_input = self.now;
+        // Counted and delayed as a failed AUTH.
         self.finish_command(PendingKind::Auth, false, answer);
-        self.count_bad_command();
         self.process();
         Ok(())
     }
@@ -185,16 +187,19 @@ impl Server {
             self.auth_done = None;
         }
         self.finish_command(kind, positive, answer);
-        if kind == PendingKind::Auth && !positive {
-            self.count_bad_command();
-        }
         self.process();
         Ok(())
     }
 
-    /// Writes the answer to a command and applies its effect.
+    /// Writes the answer to a command and applies its effect. A refused
+    /// AUTH is a failed authentication: counted and held back
+    /// ([`Server::auth_failed`]).
     fn finish_command(&mut self, kind: PendingKind, positive: bool, answer: Answer) {
         use PendingKind as K;
+        if kind == K::Auth && !positive {
+            // Replies to earlier commands are not held back.
+            self.flush();
+        }
         let (accept, reject, flush) = match kind {
             K::Helo(_) => (None, replies::REJECT_HELO, true),
             K::Mail { .. } => (Some(replies::SENDER_OK), replies::REJECT_MAIL, false),
@@ -267,7 +272,13 @@ impl Server {
                 }
             }
             K::DataEnd { .. } => self.txn = None,
-            K::Auth => self.authenticated = positive,
+            K::Auth => {
+                self.authenticated = positive;
+                if !positive {
+                    self.auth_failed();
+                    return;
+                }
+            }
             K::StartTls => {
                 if positive {
                     self.flush();

@@ -152,7 +152,25 @@ impl Server {
     }
 
     /// Handles `BDAT size [LAST]` (RFC 3030 §2).
+    ///
+    /// The chunk's octets follow the line at once and must never be read as
+    /// commands (RFC 3030 §2); a refused chunk is therefore consumed and
+    /// dropped as it arrives, then answered. That is bounded only while the
+    /// chunk is: one larger than [`Limits::max_message_size`](super::Limits::max_message_size)
+    /// (up to 2^64 - 1 octets) is refused with `552 5.3.4` before any of it
+    /// is read, and the connection is closed (`421 4.7.0`, RFC 5321 §3.8),
+    /// as Postfix does for absurd sizes. A chunk within the
+    /// limit that takes the message past it is consumed, then `552 5.3.4`,
+    /// and the session goes on (RFC 1870 §6, RFC 3030 §2).
     pub(super) fn start_bdat(&mut self, size: u64, last: bool) {
+        if size > self.config.limits.max_message_size {
+            self.refuse_unskippable_chunk(
+                BadCommand::MessageTooBig,
+                replies::TOO_BIG,
+                super::Error::ChunkTooBig,
+            );
+            return;
+        }
         let limits = &self.config.limits;
         let refusal = if !self.config.extensions.chunking {
             // The octets are consumed anyway, so they never run as commands.
@@ -208,6 +226,29 @@ impl Server {
             last,
             refusal,
         });
+    }
+
+    /// Refuses a BDAT whose chunk cannot be skipped (too big to discard,
+    /// or of unknown size): `canned`, then `421 4.7.0` and close, so the
+    /// chunk's octets are never read as commands (RFC 3030 §2). A BDAT
+    /// transaction in progress failed (RFC 3030 §2).
+    pub(super) fn refuse_unskippable_chunk(
+        &mut self,
+        error: BadCommand,
+        canned: Canned,
+        fatal: super::Error,
+    ) {
+        if self.txn.take().is_some_and(|t| t.bdat.is_some()) {
+            self.events.push_back(Event::DataAborted {
+                reason: AbortReason::ChunkRefused,
+            });
+        }
+        self.events.push_back(Event::BadCommand { error });
+        self.write(canned);
+        let esc = self.config.extensions.enhanced_status_codes;
+        let host = self.config.hostname.as_str().to_owned();
+        replies::write_canned(&mut self.out, replies::CHUNK_NOT_SKIPPED, esc, Some(&host));
+        self.fail(fatal);
     }
 
     /// Passes on buffered chunk octets. `false` when more input is needed.

@@ -178,6 +178,12 @@ pub struct Limits {
     /// answers `421 4.7.0` and closes. Default 20, as Postfix's
     /// `smtpd_hard_error_limit`.
     pub max_bad_commands: u32,
+    /// Failed authentications (an AUTH answered `535 5.7.8` or any other
+    /// refusal) before the machine answers `421 4.7.0` and closes, so one
+    /// connection cannot guess passwords without end (SECURITY.md A5, A7).
+    /// Default 3, as the POP3 server and Dovecot before login. They do not
+    /// count towards [`max_bad_commands`](Self::max_bad_commands).
+    pub max_auth_failures: u32,
     /// Longest DATA text line, CRLF included, when set. RFC 5321
     /// §4.5.3.1.6 says 1000, but real mail breaks it; the default `None`
     /// streams long lines through.
@@ -197,6 +203,7 @@ impl Default for Limits {
             max_message_size: 10 * 1024 * 1024,
             max_recipients: 100,
             max_bad_commands: 20,
+            max_auth_failures: 3,
             max_data_line: None,
             max_pipelined_input: 64 * 1024,
         }
@@ -214,6 +221,16 @@ pub struct Timeouts {
     /// DATA or BDAT (RFC 5321 §4.5.3.2.5 gives the client 3 minutes per
     /// block; the server waits as long as for a command). Default 5 minutes.
     pub data: Duration,
+    /// How long the reply to a failed AUTH (`535 5.7.8`) is held back, to
+    /// slow password guessing (SECURITY.md A7; Dovecot's
+    /// `auth_failure_delay`). The machine reads no clock: it asks for the
+    /// wake-up through [`poll_timeout`](postwire_core::Protocol::poll_timeout)
+    /// and writes the reply in [`handle_timeout`](postwire_core::Protocol::handle_timeout).
+    /// Until then input is buffered, not executed, so pipelined commands are
+    /// answered after the `535`. Default 2 seconds; zero turns it off. A
+    /// successful AUTH is never delayed, and the failure that reaches
+    /// [`Limits::max_auth_failures`] closes at once.
+    pub auth_failure_delay: Duration,
 }
 
 impl Default for Timeouts {
@@ -221,6 +238,7 @@ impl Default for Timeouts {
         Self {
             command: Duration::from_secs(300),
             data: Duration::from_secs(300),
+            auth_failure_delay: Duration::from_secs(2),
         }
     }
 }
@@ -242,10 +260,31 @@ pub enum BareLineEndings {
     Normalize,
 }
 
-/// Leniency for broken clients, all off by default.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Leniency for broken clients. Off by default where it would weaken the
+/// framing (bare line endings); on where real clients need it and nothing
+/// is at stake (HELO names).
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Quirks {
     /// Bare `CR`/`LF` policy for command lines and DATA.
     pub bare_line_endings: BareLineEndings,
+    /// Accept a HELO, EHLO or LHLO argument that is neither a domain nor an
+    /// address literal (RFC 5321 §4.1.1.1), such as `EHLO my_host` from a
+    /// Windows machine name, and report it as
+    /// [`Event::HeloNonstandard`](super::Event::HeloNonstandard). The
+    /// name must still be 1 to 255 octets of UTF-8 without spaces or
+    /// control characters; anything else is `501`. Default on, as Postfix
+    /// (which checks names only with `reject_invalid_helo_hostname`). Off:
+    /// such names are `501 5.1.3`. The client side never sends such a name:
+    /// [`ClientId`](crate::ClientId) only holds valid ones.
+    pub lenient_helo: bool,
+}
+
+impl Default for Quirks {
+    fn default() -> Self {
+        Self {
+            bare_line_endings: BareLineEndings::default(),
+            lenient_helo: true,
+        }
+    }
 }

@@ -55,14 +55,15 @@ impl Server {
         let auth = is_auth_line(self.framer.buffered());
         // The line is lent by the framer and judged into owned values at
         // once (no shared slice per command line).
-        let normalize = self.config.quirks.bare_line_endings == BareLineEndings::Normalize;
-        let limits = (
-            self.config.limits.auth_line,
-            self.config.limits.command_line,
-        );
+        let policy = LinePolicy {
+            normalize: self.config.quirks.bare_line_endings == BareLineEndings::Normalize,
+            lenient_helo: self.config.quirks.lenient_helo,
+            auth_line: self.config.limits.auth_line,
+            command_line: self.config.limits.command_line,
+        };
         match self.framer.next_line_ref() {
             Ok(Some((content, ending))) => {
-                let verdict = judge_command_line(content, ending, normalize, limits);
+                let verdict = judge_command_line(content, ending, &policy);
                 self.lines_done += 1;
                 self.on_command_line(verdict);
                 true
@@ -97,10 +98,9 @@ impl Server {
         }
     }
 
-    /// Counts a refused command, or a failed authentication, towards
+    /// Counts a refused command towards
     /// [`Limits::max_bad_commands`](super::Limits::max_bad_commands); at the
-    /// limit the session ends with `421` (so a connection cannot guess
-    /// passwords without end: SECURITY.md A5, A7).
+    /// limit the session ends with `421`.
     pub(super) fn count_bad_command(&mut self) {
         self.bad_commands = self.bad_commands.saturating_add(1);
         if self.bad_commands >= self.config.limits.max_bad_commands {
@@ -108,6 +108,36 @@ impl Server {
             let host = self.config.hostname.as_str().to_owned();
             replies::write_canned(&mut self.out, replies::TOO_MANY_ERRORS, esc, Some(&host));
             self.fail(super::Error::TooManyBadCommands);
+        }
+    }
+
+    /// A failed authentication whose refusal (`535 5.7.8`, or the
+    /// application's reply) was just written, after a flush of the replies
+    /// before it: counted towards
+    /// [`Limits::max_auth_failures`](super::Limits::max_auth_failures), where
+    /// the session ends at once with `421 4.7.0`; otherwise the refusal is
+    /// held back for
+    /// [`Timeouts::auth_failure_delay`](super::Timeouts::auth_failure_delay),
+    /// counted from the latest `now` the machine was given, and input waits
+    /// behind it (SECURITY.md A5, A7; Dovecot's `auth_failure_delay`).
+    pub(super) fn auth_failed(&mut self) {
+        self.auth_failures = self.auth_failures.saturating_add(1);
+        if self.auth_failures >= self.config.limits.max_auth_failures {
+            let esc = self.config.extensions.enhanced_status_codes;
+            let host = self.config.hostname.as_str().to_owned();
+            replies::write_canned(
+                &mut self.out,
+                replies::TOO_MANY_AUTH_FAILURES,
+                esc,
+                Some(&host),
+            );
+            self.fail(super::Error::TooManyAuthFailures);
+            return;
+        }
+        let delay = self.config.timeouts.auth_failure_delay;
+        match self.now.checked_add(delay) {
+            Some(until) if !delay.is_zero() => self.phase = Phase::Delayed(until),
+            _ => self.flush(),
         }
     }
 
@@ -143,6 +173,20 @@ impl Server {
                 parse_error_reply(error),
                 Count::Yes,
             ),
+            LineVerdict::BadBdat { too_big: true, .. } => self.refuse_unskippable_chunk(
+                BadCommand::MessageTooBig,
+                replies::TOO_BIG,
+                super::Error::ChunkTooBig,
+            ),
+            LineVerdict::BadBdat {
+                too_big: false,
+                error,
+            } => self.refuse_unskippable_chunk(
+                BadCommand::Syntax(error),
+                replies::BDAT_SYNTAX,
+                super::Error::MalformedBdat,
+            ),
+            LineVerdict::NonstandardHelo { kind, name } => self.on_nonstandard_helo(kind, name),
         }
     }
 
@@ -205,21 +249,52 @@ impl Server {
     }
 
     fn on_helo(&mut self, kind: HeloKind, client: crate::ClientId) {
-        // RFC 2033 §4.1: LMTP has LHLO only; SMTP has no LHLO.
+        // The grammar takes any non-ASCII UTF-8 in a U-label (RFC 6531
+        // §3.3), C1 controls and Unicode line separators included; no host
+        // has such a name, and it must not reach logs or `Received:` fields.
+        if matches!(&client, crate::Host::Domain(d) if !is_printable_name(d.as_str())) {
+            self.refuse(
+                BadCommand::Syntax(ParseError::new(ParseErrorKind::ControlCharacter)),
+                replies::SYNTAX,
+                Count::Yes,
+            );
+            return;
+        }
+        if self.greeting_allowed(kind) {
+            self.ask(PendingKind::Helo(kind), |id| Event::Helo {
+                id,
+                kind,
+                client,
+            });
+        }
+    }
+
+    /// A greeting whose name only [`Quirks::lenient_helo`](super::Quirks::lenient_helo)
+    /// accepts: the same rules and answers as [`on_helo`](Self::on_helo).
+    fn on_nonstandard_helo(&mut self, kind: HeloKind, name: String) {
+        if self.greeting_allowed(kind) {
+            self.ask(PendingKind::Helo(kind), |id| Event::HeloNonstandard {
+                id,
+                kind,
+                name,
+            });
+        }
+    }
+
+    /// Whether this greeting verb exists in this mode (RFC 2033 §4.1: LMTP
+    /// has LHLO only; SMTP has no LHLO); if it does, the transaction is
+    /// reset on receipt (RFC 5321 §4.1.4), else the line is refused.
+    fn greeting_allowed(&mut self, kind: HeloKind) -> bool {
         if self.config.lmtp != (kind == HeloKind::Lhlo) {
             self.refuse(
                 BadCommand::Syntax(ParseError::new(ParseErrorKind::UnknownCommand)),
                 replies::UNRECOGNIZED,
                 Count::Yes,
             );
-            return;
+            return false;
         }
         self.reset_transaction();
-        self.ask(PendingKind::Helo(kind), |id| Event::Helo {
-            id,
-            kind,
-            client,
-        });
+        true
     }
 
     fn send_helo_first(&self) -> Canned {
@@ -482,12 +557,13 @@ impl Server {
             }
             Step::Failed => {
                 self.phase = Phase::Command;
-                self.refuse(
-                    BadCommand::AuthenticationFailed,
-                    replies::AUTH_FAILED,
-                    Count::Yes,
-                );
+                // Replies to earlier commands are not held back.
                 self.flush();
+                self.events.push_back(Event::BadCommand {
+                    error: BadCommand::AuthenticationFailed,
+                });
+                self.write(replies::AUTH_FAILED);
+                self.auth_failed();
             }
         }
     }
@@ -564,8 +640,6 @@ impl Server {
     }
 }
 
-/// Whether a line is an AUTH command, whose limit is RFC 4954's 12288
-/// octets rather than 512.
 /// What a command line amounts to, decided while the framer lends it.
 #[allow(
     clippy::large_enum_variant,
@@ -578,18 +652,29 @@ enum LineVerdict {
     TooLong { auth: bool },
     /// The line went to the parser.
     Parsed(Result<Command, ParseError>),
+    /// A BDAT line that did not parse: where its chunk ends is unknown.
+    /// `too_big` when the size is all digits but does not fit 64 bits.
+    BadBdat { too_big: bool, error: ParseError },
+    /// A greeting whose argument only the lenient-HELO quirk accepts.
+    NonstandardHelo { kind: HeloKind, name: String },
+}
+
+/// How command lines are judged: the session's quirks and limits (CRLF
+/// counted in the limits).
+struct LinePolicy {
+    normalize: bool,
+    lenient_helo: bool,
+    auth_line: usize,
+    command_line: usize,
 }
 
 /// Judges one command line: a bare CR inside it is refused under either
 /// policy, since it cannot be part of a valid command, and a bare LF unless
-/// the policy normalises (SECURITY.md SM-S4); then the length limit
-/// (`limits` is `(auth_line, command_line)`, CRLF counted); then the parser.
-fn judge_command_line(
-    content: &[u8],
-    ending: LineEnding,
-    normalize: bool,
-    limits: (usize, usize),
-) -> LineVerdict {
+/// the policy normalises (SECURITY.md SM-S4); then the length limit; then
+/// the parser. A line the parser refuses may still be a BDAT whose chunk
+/// must not be read as commands, or a greeting the lenient-HELO quirk
+/// takes.
+fn judge_command_line(content: &[u8], ending: LineEnding, policy: &LinePolicy) -> LineVerdict {
     let bare = if memchr::memchr(b'\r', content).is_some() {
         Some(BareLineEnding::Cr)
     } else if ending == LineEnding::Lf {
@@ -598,20 +683,89 @@ fn judge_command_line(
         None
     };
     if let Some(bare) = bare {
-        if !(normalize && bare == BareLineEnding::Lf) {
+        if !(policy.normalize && bare == BareLineEnding::Lf) {
             return LineVerdict::Bare(bare);
         }
     }
     let auth = is_auth_line(content);
-    let limit = if auth { limits.0 } else { limits.1 };
+    let limit = if auth {
+        policy.auth_line
+    } else {
+        policy.command_line
+    };
     if content.len() + 2 > limit {
         return LineVerdict::TooLong { auth };
     }
-    LineVerdict::Parsed(Command::parse(content))
+    let error = match Command::parse(content) {
+        Ok(command) => return LineVerdict::Parsed(Ok(command)),
+        Err(error) => error,
+    };
+    if let Some(args) = verb_args(content, b"BDAT") {
+        return LineVerdict::BadBdat {
+            too_big: size_overflows(args),
+            error,
+        };
+    }
+    if policy.lenient_helo {
+        if let Some((kind, name)) = nonstandard_helo(content) {
+            return LineVerdict::NonstandardHelo { kind, name };
+        }
+    }
+    LineVerdict::Parsed(Err(error))
 }
 
+/// Whether a line is an AUTH command, whose limit is RFC 4954's 12288
+/// octets rather than 512.
 fn is_auth_line(line: &[u8]) -> bool {
     line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"AUTH ")
+}
+
+/// The arguments after `verb` (case-insensitive) and a space, empty for the
+/// bare verb; `None` when the line has another verb.
+fn verb_args<'a>(line: &'a [u8], verb: &[u8; 4]) -> Option<&'a [u8]> {
+    let (head, rest) = line.split_first_chunk::<4>()?;
+    if !head.eq_ignore_ascii_case(verb) {
+        return None;
+    }
+    match rest {
+        [] => Some(rest),
+        [b' ', args @ ..] => Some(args),
+        _ => None,
+    }
+}
+
+/// Whether a BDAT chunk size is all digits but larger than 64 bits can
+/// hold (`chunk-size = 1*DIGIT`, RFC 3030 §2): larger than any size limit.
+fn size_overflows(args: &[u8]) -> bool {
+    let size = args.split(|&b| b == b' ').next().unwrap_or_default();
+    !size.is_empty()
+        && size.iter().all(u8::is_ascii_digit)
+        && crate::grammar::parse_u64(size).is_none()
+}
+
+/// A HELO, EHLO or LHLO line whose argument (spaces around it dropped) is
+/// 1 to [`MAX_DOMAIN`](crate::MAX_DOMAIN) octets of UTF-8 without
+/// whitespace or control characters: what Postfix accepts as a HELO name
+/// without `reject_invalid_helo_hostname` (`my_host`, `[300.0.0.1]`).
+/// Nothing that could end or split the line gets through.
+fn nonstandard_helo(line: &[u8]) -> Option<(HeloKind, String)> {
+    let (kind, args) = [
+        (HeloKind::Ehlo, b"EHLO"),
+        (HeloKind::Helo, b"HELO"),
+        (HeloKind::Lhlo, b"LHLO"),
+    ]
+    .into_iter()
+    .find_map(|(kind, verb)| Some((kind, verb_args(line, verb)?)))?;
+    let name = std::str::from_utf8(args).ok()?.trim_matches(' ');
+    let ok = !name.is_empty() && name.len() <= crate::MAX_DOMAIN && is_printable_name(name);
+    ok.then(|| (kind, name.to_owned()))
+}
+
+/// Whether a greeting name holds no control character (C0, DEL, C1) and
+/// no whitespace (space, tab, NBSP, U+2028 ...): nothing that could split
+/// or end a line in a log or a header it is copied to.
+fn is_printable_name(name: &str) -> bool {
+    !name.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 /// The reply to a line that did not parse (RFC 5321 §4.2.4, §4.5.3.1.10).

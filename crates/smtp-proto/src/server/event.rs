@@ -47,10 +47,13 @@ pub enum BadCommand {
     UnknownMechanism,
     /// The SASL exchange failed before credentials could be read, for
     /// example malformed PLAIN data (535 5.7.8). Counts towards
-    /// [`Limits::max_bad_commands`](super::Limits::max_bad_commands), as does
-    /// a rejected [`Event::Auth`].
+    /// [`Limits::max_auth_failures`](super::Limits::max_auth_failures), as
+    /// does a rejected [`Event::Auth`], not towards `max_bad_commands`; the
+    /// reply is held back by
+    /// [`Timeouts::auth_failure_delay`](super::Timeouts::auth_failure_delay).
     AuthenticationFailed,
-    /// `MAIL ... SIZE=` above the limit (552 5.3.4; RFC 1870 §6).
+    /// `MAIL ... SIZE=` above the limit (552 5.3.4; RFC 1870 §6), or a BDAT
+    /// chunk that would take the message past it (RFC 3030 §2).
     MessageTooBig,
     /// More recipients than allowed (452 4.5.3; RFC 5321 §4.5.3.1.10).
     TooManyRecipients,
@@ -102,6 +105,23 @@ pub enum Event {
         kind: HeloKind,
         /// The name or address literal the client gave.
         client: ClientId,
+    },
+    /// HELO, EHLO or LHLO whose argument is neither a domain nor an address
+    /// literal (RFC 5321 §4.1.1.1), such as `EHLO my_host`, accepted by
+    /// [`Quirks::lenient_helo`](super::Quirks::lenient_helo) (on by
+    /// default, as Postfix). Answered like [`Event::Helo`]: `accept` gives
+    /// the `250` with the capabilities. The name is not a [`ClientId`], so
+    /// it cannot be handed to the client side by mistake; write it in a
+    /// `Received:` field as a comment, not as the `From-domain` (RFC 5321
+    /// §4.4).
+    HeloNonstandard {
+        /// The command.
+        id: CommandId,
+        /// Which of the three.
+        kind: HeloKind,
+        /// The argument as the client sent it: 1 to 255 octets of UTF-8,
+        /// without spaces or control characters.
+        name: String,
     },
     /// `MAIL FROM`, its sequence and parameters already checked.
     /// `accept`: `250 2.1.0`; `reject`: `550 5.7.1`.
@@ -250,6 +270,7 @@ impl Event {
     pub fn id(&self) -> Option<CommandId> {
         match self {
             Event::Helo { id, .. }
+            | Event::HeloNonstandard { id, .. }
             | Event::Mail { id, .. }
             | Event::Rcpt { id, .. }
             | Event::DataStart { id }
@@ -285,6 +306,23 @@ pub enum Error {
     /// Too many commands refused (answered `421 4.7.0`).
     #[error("too many bad commands")]
     TooManyBadCommands,
+    /// Too many failed authentications
+    /// ([`Limits::max_auth_failures`](super::Limits::max_auth_failures);
+    /// answered `535 5.7.8`, then `421 4.7.0`; SECURITY.md A7).
+    #[error("too many failed authentications")]
+    TooManyAuthFailures,
+    /// A BDAT chunk larger than
+    /// [`Limits::max_message_size`](super::Limits::max_message_size), or
+    /// whose size does not fit 64 bits (answered `552 5.3.4`, then
+    /// `421 4.7.0`). Its octets could only be skipped by reading up to
+    /// 2^64 of them, and must never be read as commands (RFC 3030 §2).
+    #[error("bdat chunk larger than the message size limit")]
+    ChunkTooBig,
+    /// A BDAT command whose chunk size cannot be read (answered
+    /// `501 5.5.4`, then `421 4.7.0`): where the chunk ends is unknown, and
+    /// its octets must never be read as commands (RFC 3030 §2).
+    #[error("malformed bdat command")]
+    MalformedBdat,
     /// The client was silent too long (answered `421 4.4.2`; RFC 5321
     /// §4.5.3.2.7).
     #[error("idle timeout")]

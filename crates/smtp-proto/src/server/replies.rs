@@ -110,6 +110,17 @@ pub(super) const DATA_LINE_TOO_LONG: Canned =
 pub(super) const BARE_IN_DATA: Canned =
     canned(550, (5, 5, 2), "Bare CR or LF not allowed in message data");
 pub(super) const TOO_MANY_ERRORS: Canned = canned(421, (4, 7, 0), "Error: too many errors");
+pub(super) const TOO_MANY_AUTH_FAILURES: Canned =
+    canned(421, (4, 7, 0), "Error: too many failed authentications");
+/// Postfix's wording for a BDAT line it cannot read.
+pub(super) const BDAT_SYNTAX: Canned = canned(501, (5, 5, 4), "Syntax: BDAT count [LAST]");
+/// After a refused BDAT whose chunk cannot be skipped (RFC 5321 §3.8: the
+/// server closes after a `421`).
+pub(super) const CHUNK_NOT_SKIPPED: Canned = canned(
+    421,
+    (4, 7, 0),
+    "Error: cannot skip the BDAT chunk, closing connection",
+);
 pub(super) const TIMEOUT: Canned = canned(421, (4, 4, 2), "Error: timeout exceeded");
 
 /// Writes one reply line per entry of `lines` (`250-...` then `250 ...`),

@@ -45,7 +45,10 @@ pub fn reply(code: u16, enhanced: (u8, u16, u16), text: &str) -> Result<Reply, P
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Session {
-    /// The name the client gave with its last accepted HELO/EHLO/LHLO.
+    /// The name the client gave with its last accepted HELO/EHLO/LHLO;
+    /// `None` (with [`helo_kind`](Self::helo_kind) set) when that name was
+    /// neither a domain nor an address literal (`EHLO my_host`, accepted
+    /// under `config.quirks.lenient_helo`).
     pub helo: Option<ClientId>,
     /// Which greeting it used.
     pub helo_kind: Option<HeloKind>,
@@ -135,7 +138,9 @@ pub trait Handler: Send {
     type Body: BodySink;
 
     /// `HELO`, `EHLO` or `LHLO` with the client's name (RFC 5321 §4.1.1.1).
-    /// The default accepts.
+    /// The default accepts. Names that are no [`ClientId`] (`EHLO my_host`)
+    /// do not reach it: they are accepted, as Postfix does, unless
+    /// `config.quirks.lenient_helo` is off, which refuses them with `501`.
     fn helo(
         &mut self,
         session: &Session,

@@ -105,6 +105,15 @@ where
                     session.helo_kind = None;
                 }
             }
+            Event::HeloNonstandard { id, kind, .. } => {
+                // A name that is no `ClientId` (`EHLO my_host`, taken by
+                // `Quirks::lenient_helo`, as Postfix does): `Handler::helo`
+                // cannot be asked, so it is accepted and no name is kept.
+                envelope = None;
+                accept(&mut conn, id);
+                session.helo = None;
+                session.helo_kind = Some(kind);
+            }
             Event::Mail { id, from, params } => {
                 let decision = handler.mail_from(&session, &from, &params).await;
                 if answer(&mut conn, id, decision) {
