@@ -237,6 +237,8 @@ struct Collector<'t, 'a> {
     /// Tokens after the `<`, up to the `>`.
     angle: Option<Range<usize>>,
     in_angle: bool,
+    /// The first comment after the mailbox's last other token: the
+    /// `addr (Name)` display name of RFC 822 practice (RFC 5322 §4.4).
     comment: Option<&'t [u8]>,
     junk: bool,
     /// The phrase holds an `@`, so a `:` cannot start a group.
@@ -248,19 +250,14 @@ fn without_comments<'t, 'a>(toks: &'t [Tok<'a>]) -> impl Iterator<Item = &'t Tok
     toks.iter().filter(|t| !matches!(t.kind, Kind::Comment(_)))
 }
 
+/// The display name of a phrase. A comment between two words stands for
+/// the space it occupies (CFWS, RFC 5322 §3.2.2): `A.(x).O` reads `A. .O`.
 fn phrase_text(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> String {
     let mut words = without_comments(toks);
-    let content = |t: &Tok<'_>| -> Vec<u8> {
-        match &t.kind {
-            Kind::Quoted(c) => c.to_vec(),
-            _ => t.raw.to_vec(),
-        }
-    };
     let Some(first) = words.next() else {
         return String::new();
     };
-    let second = words.next();
-    if second.is_none() {
+    if words.next().is_none() {
         // One word (the usual `"Name" <addr>`): decoded straight from the input.
         let bytes: &[u8] = match &first.kind {
             Kind::Quoted(c) => c,
@@ -268,21 +265,92 @@ fn phrase_text(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> String {
         };
         return decode_encoded_words(bytes, defects).trim().to_owned();
     }
-    let mut bytes = content(first);
-    for t in second.into_iter().chain(words) {
-        if t.space_before {
+    let mut bytes = Vec::with_capacity(toks.iter().map(|t| t.raw.len() + 1).sum());
+    let mut started = false;
+    let mut gap = false;
+    for t in toks {
+        if matches!(t.kind, Kind::Comment(_)) {
+            gap = true;
+            continue;
+        }
+        if started && (gap || t.space_before) {
             bytes.push(b' ');
         }
         match &t.kind {
             Kind::Quoted(c) => bytes.extend_from_slice(c),
             _ => bytes.extend_from_slice(t.raw),
         }
+        started = true;
+        gap = false;
     }
     decode_encoded_words(&bytes, defects).trim().to_owned()
 }
 
-fn addr_spec(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> String {
-    let mut bytes = Vec::with_capacity(toks.iter().map(|t| t.raw.len()).sum());
+/// Where a word follows another word without a `.` between them (the
+/// index of the second), comments skipped: RFC 5322 §3.4.1 allows a
+/// `dot-atom` or one `quoted-string` as local part and a `dot-atom` or
+/// `domain-literal` as domain (§4.4: words joined by `.`), so in
+/// `merwok wok@x` or `x@example.com[]` the words are glued.
+fn glue_point(toks: &[Tok<'_>], word: fn(&Kind<'_>) -> bool) -> Option<usize> {
+    let mut prev: Option<&Tok<'_>> = None;
+    for (i, t) in toks.iter().enumerate() {
+        if matches!(t.kind, Kind::Comment(_)) {
+            continue;
+        }
+        if let Some(p) = prev {
+            if word(&p.kind)
+                && word(&t.kind)
+                && !(p.kind == Kind::Atom && p.raw.ends_with(b"."))
+                && !(t.kind == Kind::Atom && t.raw.starts_with(b"."))
+            {
+                return Some(i);
+            }
+        }
+        prev = Some(t);
+    }
+    None
+}
+
+fn local_word(k: &Kind<'_>) -> bool {
+    matches!(k, Kind::Atom | Kind::Quoted(_))
+}
+
+fn domain_word(k: &Kind<'_>) -> bool {
+    matches!(k, Kind::Atom | Kind::Literal)
+}
+
+/// The words of a damaged local part as one quoted string, whitespace
+/// (and comments) between words read as one space, as CPython repairs it.
+fn push_glued(local: &[Tok<'_>], bytes: &mut Vec<u8>) {
+    bytes.push(b'"');
+    let mut started = false;
+    let mut gap = false;
+    for t in local {
+        let content: &[u8] = match &t.kind {
+            Kind::Comment(_) => {
+                gap = true;
+                continue;
+            }
+            Kind::Quoted(c) => c,
+            _ => t.raw,
+        };
+        if started && (gap || t.space_before) {
+            bytes.push(b' ');
+        }
+        for &b in content {
+            if b == b'"' || b == b'\\' {
+                bytes.push(b'\\');
+            }
+            bytes.push(b);
+        }
+        started = true;
+        gap = false;
+    }
+    bytes.push(b'"');
+}
+
+/// Writes tokens of an addr-spec as written, quoted strings re-quoted.
+fn push_tokens(toks: &[Tok<'_>], bytes: &mut Vec<u8>, defects: &mut Vec<Defect>) {
     for t in toks {
         match &t.kind {
             Kind::Quoted(c) => {
@@ -303,6 +371,44 @@ fn addr_spec(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> String {
             }
         }
     }
+}
+
+/// The addr-spec of RFC 5322 §3.4.1, repaired: glued local-part words
+/// are quoted together, junk glued to the domain is dropped, a domain
+/// literal in the local part ends the address (as CPython reads it); each
+/// reported as [`Defect::InvalidAddress`], as is a second `@`.
+fn addr_spec(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> String {
+    let mut bytes = Vec::with_capacity(toks.iter().map(|t| t.raw.len() + 2).sum());
+    let mut at = toks
+        .iter()
+        .position(|t| t.kind == Kind::Special(b'@'))
+        .unwrap_or(toks.len());
+    let mut toks = toks;
+    if let Some(lit) = toks[..at].iter().position(|t| t.kind == Kind::Literal) {
+        push_once(defects, Defect::InvalidAddress);
+        toks = &toks[..lit];
+        at = lit;
+    }
+    let (local, mut domain) = toks.split_at(at);
+    if glue_point(local, local_word).is_some() {
+        push_once(defects, Defect::InvalidAddress);
+        push_glued(local, &mut bytes);
+    } else {
+        push_tokens(local, &mut bytes, defects);
+    }
+    if domain
+        .iter()
+        .filter(|t| t.kind == Kind::Special(b'@'))
+        .count()
+        > 1
+    {
+        push_once(defects, Defect::InvalidAddress);
+    }
+    if let Some(g) = domain.get(1..).and_then(|d| glue_point(d, domain_word)) {
+        push_once(defects, Defect::InvalidAddress);
+        domain = &domain[..=g];
+    }
+    push_tokens(domain, &mut bytes, defects);
     match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => raw_text(e.as_bytes()).into_owned(),
@@ -329,6 +435,20 @@ impl<'t, 'a> Collector<'t, 'a> {
 
     fn phrase_is_empty(&self) -> bool {
         self.phrase.is_empty()
+    }
+
+    /// Inside `<` an obs-route (RFC 5322 §4.4) has begun and its `:` has
+    /// not come yet, so a `,` separates route domains.
+    fn in_route(&self) -> bool {
+        let Some(angle) = self.angle.clone() else {
+            return false;
+        };
+        let angle = &self.toks[angle];
+        angle
+            .iter()
+            .find(|t| !matches!(t.kind, Kind::Comment(_)))
+            .is_some_and(|t| t.kind == Kind::Special(b'@'))
+            && !angle.iter().any(|t| t.kind == Kind::Special(b':'))
     }
 
     fn finish(self, defects: &mut Vec<Defect>) -> Option<Mailbox> {
@@ -396,10 +516,19 @@ fn parse_list(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> Vec<Address> {
         if cur.in_angle {
             if tok.kind == Kind::Special(b'>') {
                 cur.in_angle = false;
-            } else if let Some(a) = cur.angle.as_mut() {
-                a.end = i + 1;
+                cur.comment = None;
+                continue;
             }
-            continue;
+            // RFC 5322 §3.4: an angle-addr holds no `,` except between
+            // the domains of an obs-route (§4.4, `<@a,@b:user@domain>`); any
+            // other `,` ends the unterminated angle-addr and the mailbox, so
+            // the addresses after it are not swallowed.
+            if tok.kind != Kind::Special(b',') || cur.in_route() {
+                if let Some(a) = cur.angle.as_mut() {
+                    a.end = i + 1;
+                }
+                continue;
+            }
         }
         match &tok.kind {
             Kind::Special(b',') => {
@@ -424,22 +553,29 @@ fn parse_list(toks: &[Tok<'_>], defects: &mut Vec<Defect>) -> Vec<Address> {
             Kind::Special(b'<') if cur.angle.is_none() => {
                 cur.angle = Some(i + 1..i + 1);
                 cur.in_angle = true;
+                cur.comment = None;
             }
             Kind::Comment(c) => {
                 if cur.comment.is_none() {
                     cur.comment = Some(c);
                 }
             }
-            _ if cur.angle.is_some() => cur.junk = true,
+            _ if cur.angle.is_some() => {
+                cur.junk = true;
+                cur.comment = None;
+            }
             _ => {
                 cur.has_at |= tok.kind == Kind::Special(b'@');
                 cur.phrase.end = i + 1;
+                cur.comment = None;
             }
         }
     }
     let mb = cur.finish(defects);
     emit(mb, &mut group, &mut out);
     if let Some(g) = group.take() {
+        // RFC 5322 §3.4: `group = display-name ":" [group-list] ";" [CFWS]`.
+        push_once(defects, Defect::InvalidAddress);
         out.push(Address::Group(g));
     }
     out
@@ -574,6 +710,52 @@ mod tests {
         );
     }
 
+    /// RFC 5322 §3.4: an angle-addr cannot hold a `,` (only an obs-route
+    /// of §4.4 can), so an unterminated `<` ends at the next `,`.
+    #[test]
+    fn unterminated_angle_ends_at_comma_rfc5322_3_4() {
+        let got =
+            parse("Joe <joe@example.org, local-only, <>, <@route.example:routed@example.org>");
+        assert_eq!(
+            got.addresses,
+            vec![
+                mb(Some("Joe"), "joe@example.org"),
+                mb(None, "local-only"),
+                mb(None, ""),
+                mb(None, "routed@example.org"),
+            ]
+        );
+        assert!(got.defects.contains(&Defect::UnterminatedToken));
+        // The commas of an unterminated obs-route still separate route domains.
+        let got = parse("<@a.example,@b.example:x@y.example");
+        assert_eq!(got.addresses, vec![mb(None, "x@y.example")]);
+        assert_eq!(got.defects, [Defect::UnterminatedToken]);
+    }
+
+    /// RFC 5322 §4.4 (RFC 822 practice): the comment after the address,
+    /// not one before it, names a mailbox that has no phrase.
+    #[test]
+    fn trailing_comment_is_the_name_rfc5322_4_4() {
+        let got = parse("(foo) a@b (bog)");
+        assert_eq!(got.addresses, vec![mb(Some("bog"), "a@b")]);
+        let got = parse("(foo) <a@b> (bar)");
+        assert_eq!(got.addresses, vec![mb(Some("bar"), "a@b")]);
+        let got = parse("(foo) a@b");
+        assert_eq!(got.addresses, vec![mb(None, "a@b")]);
+        let got = parse("a(local)@b");
+        assert_eq!(got.addresses, vec![mb(None, "a@b")]);
+    }
+
+    /// RFC 5322 §3.2.2: a comment is CFWS, so inside a phrase it stands for a space.
+    #[test]
+    fn comment_in_phrase_is_a_space_rfc5322_3_2_2() {
+        let got = parse("Fred A.(weird).O Johnson <a@b>");
+        assert_eq!(got.addresses, vec![mb(Some("Fred A. .O Johnson"), "a@b")]);
+        // A comment next to a space is still one space.
+        let got = parse("bird (in (my|your)) \"hand\" is <a@b>");
+        assert_eq!(got.addresses, vec![mb(Some("bird hand is"), "a@b")]);
+    }
+
     #[test]
     fn damage_is_repaired_and_reported() {
         let got = parse("Joe <joe@example.com");
@@ -589,5 +771,44 @@ mod tests {
             panic!()
         };
         assert_eq!(g.mailboxes.len(), 1);
+        assert_eq!(got.defects, [Defect::InvalidAddress]);
+    }
+
+    /// RFC 5322 §3.4.1: a local part is a dot-atom or a quoted string;
+    /// words without dots between them are quoted together and reported.
+    #[test]
+    fn glued_local_part_words_are_quoted_and_reported_rfc5322_3_4_1() {
+        let got = parse("merwok  wok  @example.com");
+        assert_eq!(got.addresses, vec![mb(None, "\"merwok wok\"@example.com")]);
+        assert_eq!(got.defects, [Defect::InvalidAddress]);
+        let got = parse("(foo) Roger ping@example.com");
+        assert_eq!(got.addresses, vec![mb(None, "\"Roger ping\"@example.com")]);
+        assert_eq!(got.defects, [Defect::InvalidAddress]);
+        let got = parse("<say \"hi\"@example.com>");
+        assert_eq!(got.addresses, vec![mb(None, "\"say hi\"@example.com")]);
+        // Junk glued to the domain is dropped; a second `@` is reported.
+        let got = parse("x@example.com[]");
+        assert_eq!(got.addresses, vec![mb(None, "x@example.com")]);
+        assert_eq!(got.defects, [Defect::InvalidAddress]);
+        let got = parse("star@a.star@example.com");
+        assert_eq!(got.addresses, vec![mb(None, "star@a.star@example.com")]);
+        assert_eq!(got.defects, [Defect::InvalidAddress]);
+        // Dots join words, with or without spaces (RFC 5322 §4.4 obs-local-part).
+        for ok in ["merwok. wok .  wok@example.com", "\"a b\".c@example.com"] {
+            let got = parse(ok);
+            assert!(got.defects.is_empty(), "{ok:?}: {:?}", got.defects);
+        }
+    }
+
+    /// RFC 5322 §3.4: a group ends with `;`.
+    #[test]
+    fn group_without_semicolon_is_reported_rfc5322_3_4() {
+        let got = parse("Monty: a@b, c@d");
+        let Address::Group(g) = &got.addresses[0] else {
+            panic!("{got:?}")
+        };
+        assert_eq!(g.mailboxes.len(), 2);
+        assert_eq!(got.defects, [Defect::InvalidAddress]);
+        assert!(parse("Monty: a@b, c@d;").defects.is_empty());
     }
 }

@@ -55,10 +55,121 @@ impl Charset {
         } else {
             None
         };
-        let encoding = Encoding::for_label_no_replacement(alias.unwrap_or(label))?;
-        Some(Charset::Encoding(encoding))
+        if let Some(encoding) = Encoding::for_label_no_replacement(alias.unwrap_or(label)) {
+            return Some(Charset::Encoding(encoding));
+        }
+        loose_alias(label)
+            .and_then(Encoding::for_label_no_replacement)
+            .map(Charset::Encoding)
     }
 }
+
+/// The longest label [`loose_alias`] compares.
+const MAX_LOOSE_LABEL: usize = 24;
+
+/// Labels as mail writes them beyond the WHATWG set, compared with ASCII
+/// case, `-`, `_`, `.`, `:` and spaces ignored (the IANA registry lists
+/// `latin1`, `ANSI_X3.4-1968`, `ISO_8859-1:1987`...; senders spell them
+/// `latin-1`, `ansi-x3.4-1968`), mapped to a label encoding_rs knows.
+const LOOSE_ALIASES: &[(&[u8], &[u8])] = &[
+    (b"latin1", b"iso-8859-1"),
+    (b"latin2", b"iso-8859-2"),
+    (b"latin3", b"iso-8859-3"),
+    (b"latin4", b"iso-8859-4"),
+    (b"latin5", b"iso-8859-9"),
+    (b"latin6", b"iso-8859-10"),
+    (b"latin9", b"iso-8859-15"),
+    (b"ansix341968", b"us-ascii"),
+    (b"ansix341986", b"us-ascii"),
+    (b"iso646us", b"us-ascii"),
+    (b"usascii", b"us-ascii"),
+    (b"ascii", b"us-ascii"),
+    (b"utf8", b"utf-8"),
+    (b"shiftjis", b"shift_jis"),
+    (b"sjis", b"shift_jis"),
+    (b"eucjp", b"euc-jp"),
+    (b"euckr", b"euc-kr"),
+    (b"koi8r", b"koi8-r"),
+    (b"koi8u", b"koi8-u"),
+    (b"iso2022jp", b"iso-2022-jp"),
+    (b"gb18030", b"gb18030"),
+    (b"big5", b"big5"),
+];
+
+/// The encoding_rs label for a label written loosely: see
+/// [`LOOSE_ALIASES`]; also `iso8859N` (`ISO_8859-1:1987` style, the
+/// IANA names) and `windowsNNNN`/`cpNNNN`.
+fn loose_alias(label: &[u8]) -> Option<&'static [u8]> {
+    let mut buf = [0u8; MAX_LOOSE_LABEL];
+    let mut n = 0;
+    for &b in label {
+        if matches!(b, b'-' | b'_' | b'.' | b':' | b' ') {
+            continue;
+        }
+        *buf.get_mut(n)? = b.to_ascii_lowercase();
+        n += 1;
+    }
+    let key = &buf[..n];
+    if let Some((_, to)) = LOOSE_ALIASES.iter().find(|(from, _)| *from == key) {
+        return Some(to);
+    }
+    // `iso8859N` and the IANA `iso88591987`-style names with a year.
+    if let Some(rest) = key.strip_prefix(b"iso8859") {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let part = match (&rest[..digits], digits) {
+            // `iso_8859-1:1987` reads `iso885911987`: the part, then a year.
+            (d, 5..=6) => &d[..d.len() - 4],
+            (d, _) => d,
+        };
+        return ISO_8859_LABELS
+            .iter()
+            .find(|(p, _)| *p == part)
+            .map(|(_, l)| *l);
+    }
+    if let Some(rest) = key
+        .strip_prefix(b"windows")
+        .or_else(|| key.strip_prefix(b"cp"))
+    {
+        return WINDOWS_LABELS
+            .iter()
+            .find(|(p, _)| *p == rest)
+            .map(|(_, l)| *l);
+    }
+    None
+}
+
+/// ISO 8859 parts encoding_rs decodes.
+const ISO_8859_LABELS: &[(&[u8], &[u8])] = &[
+    (b"1", b"iso-8859-1"),
+    (b"2", b"iso-8859-2"),
+    (b"3", b"iso-8859-3"),
+    (b"4", b"iso-8859-4"),
+    (b"5", b"iso-8859-5"),
+    (b"6", b"iso-8859-6"),
+    (b"7", b"iso-8859-7"),
+    (b"8", b"iso-8859-8"),
+    (b"9", b"iso-8859-9"),
+    (b"10", b"iso-8859-10"),
+    (b"11", b"iso-8859-11"),
+    (b"13", b"iso-8859-13"),
+    (b"14", b"iso-8859-14"),
+    (b"15", b"iso-8859-15"),
+    (b"16", b"iso-8859-16"),
+];
+
+/// Windows code pages encoding_rs decodes.
+const WINDOWS_LABELS: &[(&[u8], &[u8])] = &[
+    (b"874", b"windows-874"),
+    (b"1250", b"windows-1250"),
+    (b"1251", b"windows-1251"),
+    (b"1252", b"windows-1252"),
+    (b"1253", b"windows-1253"),
+    (b"1254", b"windows-1254"),
+    (b"1255", b"windows-1255"),
+    (b"1256", b"windows-1256"),
+    (b"1257", b"windows-1257"),
+    (b"1258", b"windows-1258"),
+];
 
 /// Decodes `bytes` in the charset named by `label` to UTF-8, borrowing
 /// when the bytes are already valid UTF-8 in a UTF-8 compatible charset.
@@ -281,6 +392,48 @@ mod tests {
                 Encoding::for_label_no_replacement(label.as_bytes()).map(Charset::Encoding),
                 "{label}"
             );
+        }
+    }
+
+    /// RFC 2046 §4.1.2 names charsets by the IANA registry, whose names
+    /// and aliases mail spells with `-`, `_` and case mixed: `latin-1`,
+    /// `ansi-x3.4-1968` are known, not unknown-charset.
+    #[test]
+    fn loosely_written_labels_are_known_rfc2046_4_1_2() {
+        let w1252 = Some(Charset::Encoding(encoding_rs::WINDOWS_1252));
+        for label in [
+            "latin-1",
+            "Latin_1",
+            "ansi-x3.4-1968",
+            "ANSI_X3.4-1968",
+            "iso_8859-1:1987",
+            "ISO8859_1",
+            "Windows_1252",
+            "cp-1252",
+        ] {
+            assert_eq!(Charset::for_label(label.as_bytes()), w1252, "{label}");
+        }
+        assert_eq!(
+            Charset::for_label(b"ISO_8859-15"),
+            Some(Charset::Encoding(encoding_rs::ISO_8859_15))
+        );
+        assert_eq!(
+            Charset::for_label(b"Shift-JIS"),
+            Some(Charset::Encoding(encoding_rs::SHIFT_JIS))
+        );
+        assert_eq!(
+            Charset::for_label(b"KOI8_R"),
+            Some(Charset::Encoding(encoding_rs::KOI8_R))
+        );
+        assert_eq!(dec("latin-1", b"F\xfcr"), ("Für".into(), vec![]));
+        for label in [
+            "latin-7x",
+            "iso-8859-99",
+            "windows-9999",
+            "x-unknown",
+            "l-a-t-i-n-1-x",
+        ] {
+            assert_eq!(Charset::for_label(label.as_bytes()), None, "{label}");
         }
     }
 

@@ -11,8 +11,9 @@ use crate::Defect;
 pub enum Zone {
     /// A numeric or named offset from UTC, in minutes (`+0130` is 90).
     Offset(i32),
-    /// `-0000` or a military zone: the time is UTC but the local offset is
-    /// unknown (RFC 5322 §3.3, §4.3).
+    /// `-0000`, a military zone other than `Z`, or a numeric zone of 24
+    /// hours or more: the time is UTC but the local offset is unknown
+    /// (RFC 5322 §3.3, §4.3).
     UtcUnknownLocal,
     /// No zone, or one that could not be read: the local time is all there is.
     Missing,
@@ -40,7 +41,8 @@ pub struct DateTime {
 impl DateTime {
     /// Parses a Date header value. Returns `None` ([`Defect::InvalidDate`]
     /// to the caller) when no date-time can be read; a readable date with a
-    /// missing or unknown zone is returned with [`Zone::Missing`] and
+    /// missing or unknown zone is returned with [`Zone::Missing`] (a numeric
+    /// zone of 24 hours or more with [`Zone::UtcUnknownLocal`]) and
     /// [`Defect::BadDateZone`] pushed to `defects`.
     pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> Option<DateTime> {
         let r = parse_inner(value, defects);
@@ -202,31 +204,54 @@ fn is_day_name(t: &[u8]) -> bool {
     )
 }
 
+/// How a zone token reads.
+enum ZoneRead {
+    /// A usable zone.
+    Zone(Zone),
+    /// `+hhmm` with 24 hours or more: syntactically a zone, but no place
+    /// on Earth is a day or more from UTC, so the offset is unknown.
+    OutOfRange,
+    /// No zone.
+    Invalid,
+}
+
 /// `zone = (FWS ( "+" / "-" ) 4DIGIT) / obs-zone` (RFC 5322 §3.3, §4.3).
-fn zone(t: &[u8]) -> Option<Zone> {
+fn zone(t: &[u8]) -> ZoneRead {
     if let [sign @ (b'+' | b'-'), digits @ ..] = t {
         if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
-            return None;
+            return ZoneRead::Invalid;
         }
-        let n = number(digits)? as i32;
-        let (h, m) = (n / 100, n % 100);
+        let Some(n) = number(digits) else {
+            return ZoneRead::Invalid;
+        };
+        let (h, m) = (n as i32 / 100, n as i32 % 100);
         if m > 59 {
-            return None;
+            return ZoneRead::Invalid;
+        }
+        // RFC 5322 §3.3: "hh" is the hours of difference from UTC, so
+        // 24 and more (`+2600`, `+9959`) is no real offset; RFC 3339 §5.6
+        // (time-numoffset) stops at 23 too.
+        if h > 23 {
+            return ZoneRead::OutOfRange;
         }
         let minutes = h * 60 + m;
         if minutes == 0 && *sign == b'-' {
-            return Some(Zone::UtcUnknownLocal);
+            return ZoneRead::Zone(Zone::UtcUnknownLocal);
         }
-        return Some(Zone::Offset(if *sign == b'-' { -minutes } else { minutes }));
+        return ZoneRead::Zone(Zone::Offset(if *sign == b'-' { -minutes } else { minutes }));
     }
     // Every name below has at most three letters.
     if t.len() > 3 {
-        return None;
+        return ZoneRead::Invalid;
     }
     let mut buf = [0u8; 3];
     let upper = &mut buf[..t.len()];
     upper.copy_from_slice(t);
     upper.make_ascii_uppercase();
+    // RFC 5322 §4.3: the military zones of RFC 822 were defined with the
+    // wrong sign, so all but "Z" are read as -0000 (UTC, local offset
+    // unknown). "Z" is UTC whichever way the sign runs, so it is +0000, as
+    // CPython's `_parsedate_tz` reads it (and ISO 8601 / RFC 3339 §5.6 "Z").
     let hours = match &upper[..] {
         b"UT" | b"UTC" | b"GMT" | b"Z" => 0,
         b"EST" => -5,
@@ -237,10 +262,12 @@ fn zone(t: &[u8]) -> Option<Zone> {
         b"MDT" => -6,
         b"PST" => -8,
         b"PDT" => -7,
-        [c] if c.is_ascii_alphabetic() && *c != b'J' => return Some(Zone::UtcUnknownLocal),
-        _ => return None,
+        [c] if c.is_ascii_alphabetic() && *c != b'J' => {
+            return ZoneRead::Zone(Zone::UtcUnknownLocal);
+        }
+        _ => return ZoneRead::Invalid,
     };
-    Some(Zone::Offset(hours * 60))
+    ZoneRead::Zone(Zone::Offset(hours * 60))
 }
 
 fn parse_inner(value: &[u8], defects: &mut Vec<Defect>) -> Option<DateTime> {
@@ -287,9 +314,15 @@ fn parse_inner(value: &[u8], defects: &mut Vec<Defect>) -> Option<DateTime> {
     if day == 0 || day > u32::from(days_in_month(year, mon)) {
         return None;
     }
-    let zone = match rest.first().and_then(|t| zone(t)) {
-        Some(z) => z,
-        None => {
+    let zone = match rest.first().map_or(ZoneRead::Invalid, |t| zone(t)) {
+        ZoneRead::Zone(z) => z,
+        // The time is read; where it was taken is not known (RFC 5322
+        // §4.3 treats unknown zones as -0000 the same way).
+        ZoneRead::OutOfRange => {
+            crate::defect::push_once(defects, Defect::BadDateZone);
+            Zone::UtcUnknownLocal
+        }
+        ZoneRead::Invalid => {
             crate::defect::push_once(defects, Defect::BadDateZone);
             Zone::Missing
         }
@@ -392,6 +425,45 @@ mod tests {
             assert_eq!(defects, [Defect::BadDateZone], "{input:?}");
             assert_eq!(got.unwrap().timestamp(), None);
         }
+    }
+
+    /// RFC 5322 §3.3: `hh` of a zone counts hours from UTC, so 24 and
+    /// more is no offset: reported, and read as -0000 (offset unknown).
+    #[test]
+    fn zone_of_a_day_or_more_is_unknown_rfc5322_3_3() {
+        for input in [
+            "Tue, 06 Jun 2017 07:39:33 +2600",
+            "Tue, 06 Jun 2017 07:39:33 +9959",
+            "Tue, 06 Jun 2017 07:39:33 -2400",
+        ] {
+            let (got, defects) = p(input);
+            let got = got.unwrap_or_else(|| panic!("{input:?}"));
+            assert_eq!(got.zone, Zone::UtcUnknownLocal, "{input:?}");
+            assert_eq!((got.hour, got.minute, got.second), (7, 39, 33));
+            assert_eq!(defects, [Defect::BadDateZone], "{input:?}");
+        }
+        let (got, defects) = p("Tue, 06 Jun 2017 07:39:33 +2359");
+        assert_eq!(got.unwrap().zone, Zone::Offset(23 * 60 + 59));
+        assert!(defects.is_empty());
+    }
+
+    /// RFC 5322 §4.3: military zones other than "Z" are -0000; "Z" is UTC.
+    #[test]
+    fn military_zones_rfc5322_4_3() {
+        for (input, zone) in [
+            ("1 Jan 2000 00:00:00 Z", Zone::Offset(0)),
+            ("1 Jan 2000 00:00:00 z", Zone::Offset(0)),
+            ("1 Jan 2000 00:00:00 A", Zone::UtcUnknownLocal),
+            ("1 Jan 2000 00:00:00 M", Zone::UtcUnknownLocal),
+            ("1 Jan 2000 00:00:00 Y", Zone::UtcUnknownLocal),
+        ] {
+            let (got, defects) = p(input);
+            assert_eq!(got.unwrap().zone, zone, "{input:?}");
+            assert!(defects.is_empty(), "{input:?}");
+        }
+        let (got, defects) = p("1 Jan 2000 00:00:00 J");
+        assert_eq!(got.unwrap().zone, Zone::Missing, "J is no zone");
+        assert_eq!(defects, [Defect::BadDateZone]);
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub enum Defect {
     InvalidEncodedWord,
     /// A Content-Type that did not parse as `type/subtype` (RFC 2045 §5.1); text/plain was assumed.
     InvalidContentType,
+    /// A Content-Disposition whose type is empty or not a token (RFC 2183 §2).
+    InvalidContentDisposition,
     /// A malformed parameter in Content-Type or Content-Disposition (RFC 2045 §5.1, RFC 2231).
     InvalidParameter,
     /// An RFC 2231 continuation sequence with a gap or a duplicate section (RFC 2231 §3).
@@ -78,6 +80,7 @@ impl Defect {
             Defect::MalformedCharsetData => "malformed-charset-data",
             Defect::InvalidEncodedWord => "invalid-encoded-word",
             Defect::InvalidContentType => "invalid-content-type",
+            Defect::InvalidContentDisposition => "invalid-content-disposition",
             Defect::InvalidParameter => "invalid-parameter",
             Defect::BrokenParameterContinuation => "broken-parameter-continuation",
             Defect::InvalidDate => "invalid-date",

@@ -274,7 +274,9 @@ fn split_fields<'a>(
             }
         }
     };
-    Ok((start..header_end, body_start))
+    // The mbox `From ` line is no header field: the range starts after it
+    // (as `Part::header_range` documents).
+    Ok((header_start..header_end.max(header_start), body_start))
 }
 
 /// `ftext = %d33-57 / %d59-126` (RFC 5322 §3.6.8) as a table.
@@ -350,6 +352,21 @@ mod tests {
         assert_eq!(s.headers.len(), 1);
         assert_eq!(s.headers.get("Subject").unwrap().text(), "yes");
         assert_eq!(s.body_start, 22);
+    }
+
+    /// The mbox `From ` separator (RFC 4155) is no header field (RFC 5322
+    /// §2.2): the header range starts after it, as `Part::header_range` says.
+    #[test]
+    fn mbox_from_line_is_outside_the_header_range_rfc4155() {
+        let input = b"From a@b Mon Jan  1 00:00:00 2024\r\nSubject: x\r\n\r\nbody";
+        let (s, _) = split(input);
+        assert_eq!(&input[s.header_range.clone()], b"Subject: x\r\n");
+        assert_eq!(&input[s.body_start..], b"body");
+        let input = b"From a@b\n\nbody";
+        let (s, _) = split(input);
+        assert!(s.header_range.is_empty());
+        assert_eq!(s.header_range.start, 9);
+        assert_eq!(&input[s.body_start..], b"body");
     }
 
     #[test]

@@ -93,6 +93,13 @@ impl ContentType {
     /// [`Defect::InvalidContentType`].
     pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> ContentType {
         let (head, rest) = split_head(value);
+        // RFC 2045 §5.1 allows CFWS around the type and subtype (RFC 822
+        // comments are allowed anywhere in a structured field); rarely written.
+        let head: Cow<'_, [u8]> = if head.contains(&b'(') {
+            Cow::Owned(strip_comments(head))
+        } else {
+            Cow::Borrowed(head)
+        };
         let head = head.trim_ascii();
         let slash = memchr::memchr(b'/', head);
         let (main, sub) = match slash {
@@ -168,11 +175,22 @@ pub struct ContentDisposition {
 }
 
 impl ContentDisposition {
-    /// Parses a Content-Disposition value (unfolded).
+    /// Parses a Content-Disposition value (unfolded). A disposition type
+    /// that is empty or no `token` (RFC 2183 §2) is kept as written, with
+    /// [`Defect::InvalidContentDisposition`].
     pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> ContentDisposition {
         let (head, rest) = split_head(value);
+        let head: Cow<'_, [u8]> = if head.contains(&b'(') {
+            Cow::Owned(strip_comments(head))
+        } else {
+            Cow::Borrowed(head)
+        };
+        let head = head.trim_ascii();
+        if head.is_empty() || !is_token(head) {
+            push_once(defects, Defect::InvalidContentDisposition);
+        }
         ContentDisposition {
-            kind: String::from_utf8_lossy(head.trim_ascii()).to_ascii_lowercase(),
+            kind: String::from_utf8_lossy(head).to_ascii_lowercase(),
             params: parse_params(rest, defects),
         }
     }
@@ -323,7 +341,7 @@ fn lex_params(mut s: &[u8], defects: &mut Vec<Defect>) -> Vec<RawParam> {
             (v, true)
         } else {
             let end = memchr::memchr(b';', s).unwrap_or(s.len());
-            let v = s[..end].trim_ascii().to_vec();
+            let v = trim_comments(&s[..end]).to_vec();
             s = &s[end..];
             (v, false)
         };
@@ -354,6 +372,91 @@ fn lex_params(mut s: &[u8], defects: &mut Vec<Defect>) -> Vec<RawParam> {
         });
     }
     out
+}
+
+/// The end of the comment that opens at `s[0]` (just past its `)`), or
+/// `None` when it is not closed. Comments nest and hold quoted-pairs
+/// (RFC 5322 §3.2.2).
+fn comment_end(s: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 1,
+            b'(' => depth += 1,
+            b')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `s` without its comments (each read as the space it stands for).
+fn strip_comments(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'(' {
+            if let Some(n) = comment_end(&s[i..]) {
+                out.push(b' ');
+                i += n;
+                continue;
+            }
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    out
+}
+
+/// An unquoted parameter value without the CFWS around it: `us-ascii
+/// (Plain text)` is `us-ascii` (RFC 2045 §5.1 gives this example). A
+/// comment inside the value is kept, as the lenient reading of unquoted
+/// values with spaces (`my file (1).pdf`) needs, and so is a trailing
+/// comment not set off by whitespace (`boundary=a(b)`).
+fn trim_comments(v: &[u8]) -> &[u8] {
+    let mut v = v.trim_ascii();
+    // Leading comments.
+    while v.first() == Some(&b'(') {
+        match comment_end(v) {
+            Some(n) => v = v[n..].trim_ascii_start(),
+            None => break,
+        }
+    }
+    // Trailing comments: the last closed comment ending the value.
+    while v.last() == Some(&b')') {
+        let mut cut = None;
+        let mut i = 0;
+        while i < v.len() {
+            match v[i] {
+                b'\\' => i += 2,
+                b'(' => match comment_end(&v[i..]) {
+                    Some(n) => {
+                        // Only after whitespace: an unquoted `boundary=a(b)`
+                        // (bchars, RFC 2046 §5.1.1) or `name=file(1)` is
+                        // more likely a value than a comment.
+                        if i + n == v.len() && matches!(v[..i].last(), Some(b' ' | b'\t')) {
+                            cut = Some(i);
+                        }
+                        i += n;
+                    }
+                    None => break,
+                },
+                _ => i += 1,
+            }
+        }
+        match cut {
+            Some(c) => v = v[..c].trim_ascii_end(),
+            None => break,
+        }
+    }
+    v
 }
 
 fn skip_cfws_and_semicolons(mut s: &[u8]) -> &[u8] {
@@ -567,9 +670,41 @@ mod tests {
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(c.mime_type(), "text/html");
         assert_eq!(c.charset(), Some("UTF-8"));
-        assert_eq!(c.param("FORMAT"), Some("flowed (comment)"));
+        // RFC 2045 §5.1: the comment after a value is CFWS, not value.
+        assert_eq!(c.param("FORMAT"), Some("flowed"));
         let (c, _) = ct("multipart/mixed; boundary=\"a\\\"b\"");
         assert_eq!(c.boundary(), Some("a\"b"));
+    }
+
+    /// RFC 2045 §5.1's own example: `charset=us-ascii (Plain text)`.
+    #[test]
+    fn comment_after_parameter_value_is_not_value_rfc2045_5_1() {
+        let (c, d) = ct("text/plain; charset=us-ascii (Plain text)");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.charset(), Some("us-ascii"));
+        let (c, _) = ct("text/plain; charset=(lead) utf-8 (a)\t(b) ; name=my file (1).txt");
+        assert_eq!(c.charset(), Some("utf-8"));
+        assert_eq!(c.param("name"), Some("my file (1).txt"));
+        let (c, _) = ct("multipart/mixed; boundary=a(b)");
+        assert_eq!(c.boundary(), Some("a(b)"));
+        let (c, _) = ct("text/plain; charset=\"utf-8\" (quoted)");
+        assert_eq!(c.charset(), Some("utf-8"));
+    }
+
+    /// RFC 2045 §5.1: CFWS may surround the type, the `/` and the subtype.
+    #[test]
+    fn comments_around_type_and_subtype_rfc2045_5_1() {
+        let (c, d) = ct("(foo) text (bar)/(baz)plain(stuff)");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.mime_type(), "text/plain");
+        let (c, d) = ct("text/html (markup); charset=utf-8");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.mime_type(), "text/html");
+        assert_eq!(c.charset(), Some("utf-8"));
+        // A comment does not join two words into one type.
+        let (c, d) = ct("te(x)xt/plain");
+        assert_eq!(c.mime_type(), "text/plain");
+        assert_eq!(d, [Defect::InvalidContentType]);
     }
 
     #[test]
@@ -628,6 +763,22 @@ mod tests {
         assert!(cd.is_attachment());
         assert_eq!(cd.filename(), Some("café.txt"));
         assert!(d.is_empty());
+    }
+
+    /// RFC 2183 §2: `disposition := "Content-Disposition" ":"
+    /// disposition-type *(";" disposition-parm)`, the type a token.
+    #[test]
+    fn empty_or_non_token_disposition_is_reported_rfc2183_2() {
+        for value in ["", " ; filename=a", "ab./k", "ab./k; filename=\"foo\""] {
+            let mut d = Vec::new();
+            ContentDisposition::parse(value.as_bytes(), &mut d);
+            assert_eq!(d, [Defect::InvalidContentDisposition], "{value:?}");
+        }
+        let mut d = Vec::new();
+        let cd = ContentDisposition::parse(b"(c) Attachment (x); filename=a", &mut d);
+        assert!(d.is_empty(), "{d:?}");
+        assert!(cd.is_attachment());
+        assert_eq!(cd.filename(), Some("a"));
     }
 
     #[test]

@@ -37,6 +37,8 @@ enum Verdict {
     Differs(&'static str),
     /// postwire-mime should give `want` but does not yet (a reported bug);
     /// the vector fails once the bug is fixed, so the marker is removed.
+    /// (No vector is marked now; kept for the next bug found.)
+    #[allow(dead_code)]
     Bug(&'static str),
 }
 
@@ -97,8 +99,7 @@ struct AddrVector {
 
 use Verdict::{Bug, Differs, Same};
 
-const FIRST_COMMENT: &str = "the first comment anywhere in the mailbox, not the one after the address, becomes the display name (the `addr (Name)` practice names it by the trailing comment; CPython takes no comment as a name)";
-const GLUED_WORDS: &str = "words of a local part separated by spaces or junk are glued together without a defect (RFC 5322 §3.4.1: `dot-atom` or `quoted-string`); CPython quotes them and reports InvalidHeaderDefect";
+const TRAILING_COMMENT: &str = "RFC 822 practice (readable under RFC 5322 §4.4): the comment after the address names an `addr (Name)` mailbox that has no phrase; CPython takes no comment as a name";
 const NULL_PATH: &str = "`<>` is kept as a mailbox with an empty address (the null reverse-path of RFC 5321 §4.5.5 in Return-Path and bounces) without a defect; CPython reports it as invalid";
 const INVALID_TYPE: &str = "RFC 2045 §5.2: an invalid Content-Type means `text/plain; charset=us-ascii`, parameters unread; CPython gives text/plain without the charset and reads the parameters";
 const EIGHT_BIT: &str = "8-bit bytes in a value labelled us-ascii are read as UTF-8 when valid, else windows-1252 (the WHATWG reading of the label), without a defect; CPython gives U+FFFD and UndecodableBytesDefect";
@@ -133,7 +134,7 @@ const ADDRESSES: &[AddrVector] = &[
         want: &[(Some("bog"), "dinsdale@example.com")],
         damaged: false,
         python: Some(&[(None, "dinsdale@example.com")]),
-        verdict: Bug(FIRST_COMMENT),
+        verdict: Differs(TRAILING_COMMENT),
     },
     AddrVector {
         test: "test_get_addr_spec_with_qouoted_string_and_cfws",
@@ -142,7 +143,7 @@ const ADDRESSES: &[AddrVector] = &[
         want: &[(Some("bog"), "\"roy a bug\"@example.com")],
         damaged: false,
         python: Some(&[(None, "\"roy a bug\"@example.com")]),
-        verdict: Bug(FIRST_COMMENT),
+        verdict: Differs(TRAILING_COMMENT),
     },
     AddrVector {
         test: "test_get_addr_spec_quoted_strings_in_atom_list",
@@ -151,7 +152,7 @@ const ADDRESSES: &[AddrVector] = &[
         want: &[(None, "\"example example\"@example.com")],
         damaged: true,
         python: None,
-        verdict: Bug(GLUED_WORDS),
+        verdict: Same,
     },
     AddrVector {
         test: "test_get_addr_spec_dot_atom",
@@ -169,8 +170,8 @@ const ADDRESSES: &[AddrVector] = &[
         want: &[(None, "star@a.star@example.com")],
         damaged: true,
         python: Some(&[(None, "")]),
-        verdict: Bug(
-            "an addr-spec with two `@` is taken whole without a defect (RFC 5322 §3.4.1 allows one)",
+        verdict: Differs(
+            "both report the second `@` (RFC 5322 §3.4.1 allows one); postwire-mime keeps the address as written, CPython gives an empty one",
         ),
     },
     AddrVector {
@@ -209,7 +210,7 @@ const ADDRESSES: &[AddrVector] = &[
         want: &[(Some("bar"), "dinsdale@example.com")],
         damaged: false,
         python: Some(&[(None, "dinsdale@example.com")]),
-        verdict: Bug(FIRST_COMMENT),
+        verdict: Differs(TRAILING_COMMENT),
     },
     AddrVector {
         test: "test_get_angle_addr_qs_and_domain_literal",
@@ -236,7 +237,7 @@ const ADDRESSES: &[AddrVector] = &[
         want: &[(Some("bar"), "dinsdale@example.com")],
         damaged: false,
         python: Some(&[(None, "dinsdale@example.com")]),
-        verdict: Bug(FIRST_COMMENT),
+        verdict: Differs(TRAILING_COMMENT),
     },
     AddrVector {
         test: "test_get_angle_addr_missing_closing_angle",
@@ -281,9 +282,7 @@ const ADDRESSES: &[AddrVector] = &[
         want: &[(Some("Fred A. .O Johnson"), "a@b")],
         damaged: false,
         python: None,
-        verdict: Bug(
-            "a comment inside a phrase is dropped without the space it stands for (CFWS, RFC 5322 §3.2.2): `Fred A..O Johnson`",
-        ),
+        verdict: Same,
     },
     AddrVector {
         test: "test_get_display_name_ending_with_obsolete",
@@ -385,7 +384,7 @@ const ADDRESSES: &[AddrVector] = &[
         ],
         damaged: true,
         python: None,
-        verdict: Bug(GLUED_WORDS),
+        verdict: Same,
     },
     AddrVector {
         test: "test_get_mailbox_list_junk_after_valid_address",
@@ -480,7 +479,7 @@ const ADDRESSES: &[AddrVector] = &[
         ],
         damaged: true,
         python: None,
-        verdict: Bug(GLUED_WORDS),
+        verdict: Same,
     },
     AddrVector {
         test: "test_get_group_missing_final_semicol",
@@ -493,7 +492,7 @@ const ADDRESSES: &[AddrVector] = &[
         ],
         damaged: true,
         python: None,
-        verdict: Bug("a group without its closing `;` (RFC 5322 §3.4 `group`) is not reported"),
+        verdict: Same,
     },
     AddrVector {
         test: "test_get_address_complex",
@@ -529,7 +528,7 @@ const ADDRESSES: &[AddrVector] = &[
         want: &[(None, "\"ping example.com\""), (None, "next@example.com")],
         damaged: true,
         python: None,
-        verdict: Bug(GLUED_WORDS),
+        verdict: Same,
     },
     AddrVector {
         test: "test_get_address_list_CFWS",
@@ -576,7 +575,7 @@ const ADDRESSES: &[AddrVector] = &[
         ],
         damaged: true,
         python: None,
-        verdict: Bug(GLUED_WORDS),
+        verdict: Same,
     },
     AddrVector {
         test: "test_get_address_list_group_empty",
@@ -668,12 +667,10 @@ const ADDRESSES: &[AddrVector] = &[
         test: "TestAddressHeader.escaped_escapes_in_local_part",
         input: "\"\\\\\"example\\\\\" example\"@example.com",
         groups: &[],
-        want: &[(None, "\"\\\\\"example\\\\\" example\"@example.com")],
+        want: &[(None, "\"\\\\example\\\\\\\\ example\"@example.com")],
         damaged: true,
-        python: Some(&[(None, "\"\\\\example\\\\\\\\ example\"@example.com")]),
-        verdict: Differs(
-            "garbage: both report a defect; postwire-mime keeps the text as written, CPython re-quotes it",
-        ),
+        python: None,
+        verdict: Same,
     },
     AddrVector {
         test: "TestAddressHeader.spaces_in_unquoted_local_part_collapsed",
@@ -682,7 +679,7 @@ const ADDRESSES: &[AddrVector] = &[
         want: &[(None, "\"merwok wok\"@example.com")],
         damaged: true,
         python: None,
-        verdict: Bug(GLUED_WORDS),
+        verdict: Same,
     },
     AddrVector {
         test: "TestAddressHeader.spaces_around_dots_in_local_part_removed",
@@ -804,7 +801,7 @@ struct CtVector {
 }
 
 const CONTENT_TYPES: &[CtVector] = &[
-    CtVector { test: "RFC_2045_1", input: b"text/plain; charset=us-ascii (Plain text)", want: ("text/plain", &[("charset", "us-ascii")]), damaged: false, python: None, verdict: Bug("a comment after a parameter value is kept in the value: charset `us-ascii (Plain text)`; RFC 2045 §5.1 gives this very example") },
+    CtVector { test: "RFC_2045_1", input: b"text/plain; charset=us-ascii (Plain text)", want: ("text/plain", &[("charset", "us-ascii")]), damaged: false, python: None, verdict: Same },
     CtVector { test: "RFC_2045_2", input: b"text/plain; charset=us-ascii", want: ("text/plain", &[("charset", "us-ascii")]), damaged: false, python: None, verdict: Same },
     CtVector { test: "RFC_2045_3", input: b"text/plain; charset=\"us-ascii\"", want: ("text/plain", &[("charset", "us-ascii")]), damaged: false, python: None, verdict: Same },
     CtVector { test: "no_subtype_in_content_type", input: b"text/", want: ("text/plain", &[("charset", "us-ascii")]), damaged: true, python: Some(("text/plain", &[])), verdict: Differs(INVALID_TYPE) },
@@ -814,7 +811,7 @@ const CONTENT_TYPES: &[CtVector] = &[
     CtVector { test: "unknown_content_type", input: b"bad/names", want: ("bad/names", &[]), damaged: false, python: None, verdict: Same },
     CtVector { test: "mixed_case_content_type", input: b"ImAge/JPeg", want: ("image/jpeg", &[]), damaged: false, python: None, verdict: Same },
     CtVector { test: "spaces_in_content_type", input: b"  text  /  plain  ", want: ("text/plain", &[]), damaged: false, python: None, verdict: Same },
-    CtVector { test: "cfws_in_content_type", input: b"(foo) text (bar)/(baz)plain(stuff)", want: ("text/plain", &[]), damaged: false, python: None, verdict: Bug("comments around `type/subtype` make the Content-Type invalid; RFC 2045 §5.1 allows CFWS there") },
+    CtVector { test: "cfws_in_content_type", input: b"(foo) text (bar)/(baz)plain(stuff)", want: ("text/plain", &[]), damaged: false, python: None, verdict: Same },
     CtVector { test: "charset_param", input: b"text/plain; charset=\"utf-8\"", want: ("text/plain", &[("charset", "utf-8")]), damaged: false, python: None, verdict: Same },
     CtVector { test: "capitalized_charset", input: b"text/plain; charset=\"US-ASCII\"", want: ("text/plain", &[("charset", "US-ASCII")]), damaged: false, python: None, verdict: Same },
     CtVector { test: "unknown_charset", input: b"text/plain; charset=\"fOo\"", want: ("text/plain", &[("charset", "fOo")]), damaged: false, python: None, verdict: Same },
@@ -833,7 +830,7 @@ const CONTENT_TYPES: &[CtVector] = &[
     CtVector { test: "rfc2231_segmented_normal_values", input: b"image/jpeg; name*0=\"abc\"; name*1=\".html\"", want: ("image/jpeg", &[("name", "abc.html")]), damaged: false, python: None, verdict: Same },
     CtVector { test: "quotes_inside_rfc2231_value", input: b"image/jpeg; bar*0=\"baz\\\"foobar\"; bar*1=\"\\\"baz\"", want: ("image/jpeg", &[("bar", "baz\"foobar\"baz")]), damaged: false, python: None, verdict: Same },
     CtVector { test: "non_ascii_rfc2231_value", input: b"text/plain; charset=us-ascii; title*=us-ascii'en'This%20is%20not%20f\xa7n", want: ("text/plain", &[("charset", "us-ascii"), ("title", "This is not f§n")]), damaged: false, python: Some(("text/plain", &[("charset", "us-ascii"), ("title", "This is not f�n")])), verdict: Differs(EIGHT_BIT) },
-    CtVector { test: "rfc2231_encoded_charset", input: b"text/plain; charset*=ansi-x3.4-1968''us-ascii", want: ("text/plain", &[("charset", "us-ascii")]), damaged: true, python: None, verdict: Differs("`ansi-x3.4-1968` is not the IANA name `ANSI_X3.4-1968` (the WHATWG label has the `_`), so unknown-charset is reported; the value is ASCII either way") },
+    CtVector { test: "rfc2231_encoded_charset", input: b"text/plain; charset*=ansi-x3.4-1968''us-ascii", want: ("text/plain", &[("charset", "us-ascii")]), damaged: false, python: None, verdict: Same },
     CtVector { test: "rfc2231_encoded_no_double_quotes", input: b"text/plain;\tname*0*=''This%20is%20;\tname*1*=%2A%2A%2Afun%2A%2A%2A%20;\tname*2=\"is it not.pdf\"", want: ("text/plain", &[("name", "This is ***fun*** is it not.pdf")]), damaged: false, python: None, verdict: Same },
     CtVector { test: "rfc2231_encoded_with_double_quotes", input: b"text/plain;\tname*0*=\"us-ascii''This%20is%20even%20more%20\";\tname*1*=\"%2A%2A%2Afun%2A%2A%2A%20\";\tname*2=\"is it not.pdf\"", want: ("text/plain", &[("name", "This is even more ***fun*** is it not.pdf")]), damaged: false, python: None, verdict: Differs(QUOTED_2231) },
     CtVector { test: "rfc2231_single_quote_inside_double_quotes", input: b"text/plain; charset=us-ascii;\ttitle*0*=\"us-ascii'en'This%20is%20really%20\";\ttitle*1*=\"%2A%2A%2Afun%2A%2A%2A%20\";\ttitle*2=\"isn't it!\"", want: ("text/plain", &[("charset", "us-ascii"), ("title", "This is really ***fun*** isn't it!")]), damaged: false, python: None, verdict: Differs(QUOTED_2231) },
@@ -895,9 +892,7 @@ const CONTENT_DISPOSITIONS: &[CdVector] = &[
         want: ("", &[]),
         damaged: true,
         python: None,
-        verdict: Bug(
-            "an empty Content-Disposition is not reported; RFC 2183 §2 requires a disposition type",
-        ),
+        verdict: Same,
     },
     CdVector {
         test: "invalid_value",
@@ -905,8 +900,8 @@ const CONTENT_DISPOSITIONS: &[CdVector] = &[
         want: ("ab./k", &[]),
         damaged: true,
         python: Some(("ab.", &[])),
-        verdict: Bug(
-            "a disposition type that is no token (RFC 2183 §2, RFC 2045 §5.1) is not reported",
+        verdict: Differs(
+            "both report the type that is no token (RFC 2183 §2); postwire-mime keeps it as written, CPython cuts it at the `/`",
         ),
     },
     CdVector {
@@ -915,8 +910,8 @@ const CONTENT_DISPOSITIONS: &[CdVector] = &[
         want: ("ab./k", &[("filename", "foo")]),
         damaged: true,
         python: Some(("ab.", &[("filename", "foo")])),
-        verdict: Bug(
-            "a disposition type that is no token (RFC 2183 §2, RFC 2045 §5.1) is not reported",
+        verdict: Differs(
+            "both report the type that is no token (RFC 2183 §2); postwire-mime keeps it as written, CPython cuts it at the `/`",
         ),
     },
     CdVector {
@@ -1466,11 +1461,9 @@ const ENCODED_WORDS: &[EwVector] = &[
         test: "TestDecode.test_non_trivial_q",
         input: "=?latin-1?q?=20F=fcr=20Elise=20?=",
         want: " Für Elise ",
-        damaged: true,
-        python: Some(" Für Elise  (no defect)"),
-        verdict: Differs(
-            "`latin-1` is neither an IANA nor a WHATWG charset label (`latin1` is): decoded by the windows-1252 fallback and reported as unknown-charset",
-        ),
+        damaged: false,
+        python: None,
+        verdict: Same,
     },
     EwVector {
         test: "TestDecode.test_b_padding_defect",
@@ -1701,10 +1694,10 @@ const DATES: &[DateVector] = &[
     DateVector {
         test: "test_parsedate_to_datetime_with_invalid_raises_valueerror",
         input: "Tue, 06 Jun 2017 07:39:33 +2600",
-        want: None,
+        want: Some((2017, 6, 6, 7, 39, 33, Z::Unknown)),
         python: None,
-        verdict: Bug(
-            "a zone of +2600 (more than a day) is accepted as an offset; RFC 3339 §5.6 and any clock stop at 23:59",
+        verdict: Differs(
+            "a zone of +2600 (a day or more, RFC 5322 §3.3 `hh` hours from UTC) is no offset: postwire-mime reports bad-date-zone and keeps the date with the offset unknown (-0000, as RFC 5322 §4.3 treats unknown zones); CPython raises ValueError",
         ),
     },
     DateVector {

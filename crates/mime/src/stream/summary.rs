@@ -64,14 +64,9 @@ impl MessageSummary {
                 p.push(k);
                 stack.push((child, p));
             }
-            let mut header_range = part.header_range();
-            // A leading mbox `From ` line is not part of the header fields
-            // (as `Part::header_range` documents); the streaming parser
-            // never holds it.
-            if path.is_empty() && header_range.start == 0 && input.starts_with(b"From ") {
-                let from_end = memchr::memchr(b'\n', input).map_or(input.len(), |i| i + 1);
-                header_range.start = from_end.min(header_range.end);
-            }
+            // A leading mbox `From ` line is outside `Part::header_range`
+            // already, as the streaming parser never holds it.
+            let header_range = part.header_range();
             let (body, body_defects) = match part.kind() {
                 PartKind::Leaf => {
                     let (b, d) = part.decode_body();
