@@ -24,10 +24,7 @@ const MESSAGE_EXTENSIONS: &[&str] = &["eml", "raw", "golden", "txt"];
 
 /// Messages on which postwire-mime is known to be wrong (path below the
 /// data folder, what is wrong). `.ci/interop.d/30-mime.allow` lists the same.
-const KNOWN_PARSER_BUGS: &[(&str, &str)] = &[(
-    "cpython/msg_42.txt",
-    "a multipart whose only boundary line is the close delimiter gets no defect (RFC 2046 §5.1.1)",
-)];
+const KNOWN_PARSER_BUGS: &[(&str, &str)] = &[];
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/mime/tests/data")

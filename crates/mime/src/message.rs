@@ -224,7 +224,11 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                     let lines =
                         find_boundaries(input, body_range.clone(), boundary.as_bytes(), room)
                             .map_err(|_| Error::PartLimit(limits.max_parts))?;
-                    if lines.is_empty() {
+                    // RFC 2046 §5.1.1: the body parts are what follows
+                    // each dash-boundary line; a body with none (nothing
+                    // found, or only the close-delimiter) has no parts, so
+                    // the part stays a leaf, as Python's email reports it.
+                    if lines.first().is_none_or(|l| l.close) {
                         push_once(&mut defects, Defect::NoBoundaryFound);
                     } else {
                         let closed = lines.last().is_some_and(|l| l.close);
@@ -327,4 +331,42 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         .ok_or(Error::PartLimit(limits.max_parts))?;
     root.children.reverse();
     Ok(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_delimiter_alone_is_no_boundary_and_a_leaf_rfc2046_5_1_1() {
+        // RFC 2046 §5.1.1: body parts follow dash-boundary lines; a body
+        // whose only boundary line is the close-delimiter has none.
+        let input = b"Content-Type: multipart/mixed; boundary=\"BBB\"\n\n--BBB--\n\nafter\n";
+        let message = Message::parse(input).unwrap();
+        assert!(matches!(message.kind(), PartKind::Leaf));
+        assert!(message.children().is_empty());
+        assert_eq!(message.defects(), [Defect::NoBoundaryFound]);
+        let body = b"--BBB--\n\nafter\n";
+        assert_eq!(message.body_range(), input.len() - body.len()..input.len());
+        assert_eq!(&*message.decode_body().0, body);
+        // A later dash-boundary line does not reopen it: the search stops
+        // at the close-delimiter.
+        let input = b"Content-Type: multipart/mixed; boundary=b\n\n--b--\n--b\n\nx\n--b--\n";
+        let message = Message::parse(input).unwrap();
+        assert!(matches!(message.kind(), PartKind::Leaf));
+        assert_eq!(message.defects(), [Defect::NoBoundaryFound]);
+        assert!(matches!(
+            Message::parse_with(input, &Options::strict()),
+            Err(Error::Defect(Defect::NoBoundaryFound))
+        ));
+    }
+
+    #[test]
+    fn close_delimiter_after_a_part_still_closes_rfc2046_5_1_1() {
+        let input = b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n";
+        let message = Message::parse(input).unwrap();
+        assert!(matches!(message.kind(), PartKind::Multipart { .. }));
+        assert_eq!(message.children().len(), 1);
+        assert!(message.defects().is_empty());
+    }
 }

@@ -132,6 +132,10 @@ struct Multipart {
     phase: Phase,
     preamble_end: Option<u64>,
     epilogue_start: u64,
+    /// A close-delimiter came before any dash-boundary line: the body has
+    /// no parts (RFC 2046 §5.1.1) and will end as a leaf, so no later line
+    /// is this multipart's boundary (the whole-buffer search stops there too).
+    closed_early: bool,
     /// Decodes the preamble with the part's transfer encoding, for the
     /// defects it would have if no boundary line came (it is then a leaf).
     speculative: Option<Decoder>,
@@ -616,6 +620,7 @@ impl StreamParser {
                 phase: Phase::Preamble,
                 preamble_end: None,
                 epilogue_start: 0,
+                closed_early: false,
                 speculative: (!transfer_encoding.is_identity())
                     .then(|| Decoder::new(transfer_encoding)),
                 speculative_defects: Vec::new(),
@@ -743,7 +748,7 @@ impl StreamParser {
 
     fn is_active(frame: &Frame) -> Option<&[u8]> {
         match &frame.mode {
-            Mode::Multipart(m) if m.phase != Phase::Epilogue => Some(&m.delim),
+            Mode::Multipart(m) if m.phase != Phase::Epilogue && !m.closed_early => Some(&m.delim),
             _ => None,
         }
     }
@@ -823,8 +828,22 @@ impl StreamParser {
 
     /// The innermost part is the multipart whose boundary line was found.
     fn apply_boundary(&mut self, cut: Cut) -> Result<(), StreamError> {
-        self.flush_out();
         let top = self.frames.len() - 1;
+        if let Mode::Multipart(m) = &mut self.frames[top].mode {
+            if m.phase == Phase::Preamble && cut.line.close {
+                // A close-delimiter before any dash-boundary line (RFC 2046
+                // §5.1.1): the part has no body parts and stays a leaf
+                // (`pop` reports `NoBoundaryFound`). The line and the line
+                // break before it are body bytes like the rest; `begin_cut`
+                // left the cursor at the line start, and no multipart in
+                // this part has children, so `cut.end` is that line break.
+                m.closed_early = true;
+                let line_start = self.cursor;
+                self.emit_content(cut.end, line_start)?;
+                return Ok(());
+            }
+        }
+        self.flush_out();
         let frame = &mut self.frames[top];
         let Mode::Multipart(m) = &mut frame.mode else {
             return Ok(());
@@ -1111,4 +1130,63 @@ fn flush_rest(
 /// the test `split_header_block` applies to the text before the colon.
 fn is_field_name(name: &[u8]) -> bool {
     !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b) && b != b':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{BodyKind, MessageSummary};
+    use super::*;
+    use crate::Message;
+
+    /// Streams `input` in two pieces cut at every point and byte by byte:
+    /// always the whole-buffer summary.
+    fn streams_like_the_whole_parse(input: &[u8]) -> MessageSummary {
+        let want = MessageSummary::from_message(&Message::parse(input).unwrap());
+        let options = StreamOptions::default();
+        for k in 0..=input.len() {
+            let (a, b) = input.split_at(k);
+            assert_eq!(
+                MessageSummary::stream([a, b], options).unwrap(),
+                want,
+                "split at {k}"
+            );
+        }
+        let bytewise = MessageSummary::stream(input.chunks(1), options).unwrap();
+        assert_eq!(bytewise, want);
+        want
+    }
+
+    #[test]
+    fn close_delimiter_in_the_preamble_leaves_a_leaf_rfc2046_5_1_1() {
+        // CPython's msg_42 shape: the inner multipart's only boundary line
+        // is its close-delimiter, so it has no body parts (RFC 2046 §5.1.1).
+        let inner = b"Content-Type: multipart/mixed; boundary=a\n\n--a\n\nStuff\n\
+            --a\nContent-Type: message/rfc822\n\n\
+            Content-Type: multipart/mixed; boundary=\"BBB\"\n\n--BBB--\n\n--a--\n";
+        let got = streams_like_the_whole_parse(inner);
+        let leaf = &got.parts[3];
+        assert_eq!(leaf.path, [1, 0]);
+        assert_eq!(leaf.kind, BodyKind::Leaf);
+        assert_eq!(leaf.defects, [Defect::NoBoundaryFound]);
+        assert_eq!(leaf.body.as_deref(), Some(&b"--BBB--\n"[..]));
+        // Later lines of that boundary are body bytes too; an enclosing
+        // boundary still ends it, with CRLF and with CR CR LF.
+        for input in [
+            &b"Content-Type: multipart/mixed; boundary=b\n\n--b--\n--b\n\nx\n--b--\n"[..],
+            b"Content-Type: multipart/mixed; boundary=b\r\n\r\npre\r\n--b-- \r\nepi\r\n--b\r\n",
+            b"Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\
+              Content-Type: multipart/mixed; boundary=c\r\n\r\n--c--\r\r\n--a\r\nx\r\n--a--",
+            b"Content-Type: multipart/mixed; boundary=a\n\n--a\n\
+              Content-Type: multipart/mixed; boundary=c\n\n--c--\n--c\n\ny\n--a--\n",
+        ] {
+            let got = streams_like_the_whole_parse(input);
+            let leaf = got
+                .parts
+                .iter()
+                .find(|p| p.content_type.boundary().is_some_and(|b| b != "a"))
+                .unwrap();
+            assert_eq!(leaf.kind, BodyKind::Leaf);
+            assert_eq!(leaf.defects, [Defect::NoBoundaryFound]);
+        }
+    }
 }
