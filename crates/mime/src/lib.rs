@@ -142,7 +142,9 @@
 //!
 //! # Not yet done
 //!
-//! Planned for later phases: the `mimedump` example.
+//! A header-only entry point (parse the top header block and stop, as
+//! mail-parser's `parse_headers` does); IDNA for non-ASCII domains in the
+//! builder (they are written as UTF-8 and need SMTPUTF8).
 
 pub mod address;
 pub mod build;
