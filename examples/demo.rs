@@ -30,9 +30,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use postwire_io::{Direction, Transcript};
 use postwire_mime::Message;
 use postwire_mime::build::{Attachment, MessageBuilder};
-use postwire_pop3::client::{
-    ClientOptions as Pop3Options, Pop3Client, Tls as Pop3Tls, TlsConfig as Pop3TlsConfig,
-};
+use postwire_pop3::client::{ClientOptions as Pop3Options, Pop3Client};
 use postwire_smtp::client::{ClientOptions, Credentials, Envelope, SmtpClient, Tls, TlsConfig};
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
@@ -254,7 +252,7 @@ async fn run() -> Result<(), Failure> {
     let t = now();
     let auth_lines = AuthLines::default();
     let options = Pop3Options::new(
-        Pop3Tls::StartTls(Pop3TlsConfig::new(client_tls.clone(), localhost())),
+        Tls::StartTls(TlsConfig::new(client_tls.clone(), localhost())),
         TokioClock,
     )
     .transcript(auth_lines.clone());
@@ -295,7 +293,7 @@ async fn run() -> Result<(), Failure> {
 
     let step = "check the maildrop is empty after DELE and QUIT";
     let options = Pop3Options::new(
-        Pop3Tls::StartTls(Pop3TlsConfig::new(client_tls, localhost())),
+        Tls::StartTls(TlsConfig::new(client_tls, localhost())),
         TokioClock,
     );
     let tcp = TcpStream::connect(pop3_addr).await.context(step)?;

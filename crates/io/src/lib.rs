@@ -129,6 +129,7 @@
 //! ```
 
 mod binding;
+mod client_tls;
 mod clock;
 mod config;
 mod connection;
@@ -138,6 +139,7 @@ mod queue;
 mod tls;
 pub mod transcript;
 
+pub use client_tls::{Tls, TlsConfig};
 pub use clock::{Clock, Sleep};
 pub use config::{Config, READ_BUFFER_SIZE};
 pub use connection::{Connection, Stats};

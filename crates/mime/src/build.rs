@@ -814,7 +814,7 @@ fn attachment_leaf(part: &Attachment, n: usize, cid: Option<&str>) -> Result<Lea
         // Text may be quoted-printable; other data is 7bit or base64.
         let encoding = match &part.source {
             Source::Bytes(b) if parsed.main_type() == "text" => Scan::of(b).choose(b.len(), false),
-            Source::Bytes(b) if Scan::of(b).is_seven_bit() => Encoding::SevenBit,
+            Source::Bytes(b) if Scan::is_seven_bit_data(b) => Encoding::SevenBit,
             _ => Encoding::Base64,
         };
         (encoding, Content::Source(n))

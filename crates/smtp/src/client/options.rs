@@ -3,66 +3,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use postwire_io::{Clock, TlsRole, Transcript};
+use postwire_io::{Clock, Transcript};
 use postwire_sasl::client::Credentials;
 use postwire_smtp_proto::client::Timeouts;
 use postwire_smtp_proto::{ClientId, Domain, Host};
-use rustls::pki_types::ServerName;
 
 /// The default size of one body chunk handed to the driver (64 KiB).
 pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 
-/// The rustls side of a TLS mode: the application's configuration (roots,
-/// verifier, crypto provider) and the name the certificate must carry
-/// (RFC 6125).
-#[derive(Clone)]
-pub struct TlsConfig {
-    /// The rustls client configuration.
-    pub config: Arc<rustls::ClientConfig>,
-    /// The server's name, checked against its certificate.
-    pub server_name: ServerName<'static>,
-}
-
-impl TlsConfig {
-    /// A TLS configuration for `server_name`.
-    pub fn new(config: Arc<rustls::ClientConfig>, server_name: ServerName<'static>) -> Self {
-        Self {
-            config,
-            server_name,
-        }
-    }
-
-    pub(crate) fn role(&self) -> TlsRole {
-        TlsRole::client(self.config.clone(), self.server_name.clone())
-    }
-}
-
-impl std::fmt::Debug for TlsConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TlsConfig")
-            .field("server_name", &self.server_name)
-            .finish_non_exhaustive()
-    }
-}
-
-/// How the session gets TLS.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum Tls {
-    /// STARTTLS, required (the safe default for submission on port 587,
-    /// RFC 3207, RFC 8314 §3.3): a server that does not offer it, refuses
-    /// it or fails the handshake ends the session before any credential or
-    /// mail is sent (SECURITY.md C01, C02).
-    StartTls(TlsConfig),
-    /// STARTTLS when the server offers it; plaintext otherwise or when it
-    /// refuses (relay-to-MX style). Credentials still need TLS unless
-    /// [`ClientOptions::allow_plaintext_auth`].
-    StartTlsOpportunistic(TlsConfig),
-    /// TLS from the first byte (port 465, RFC 8314 §3.3).
-    Implicit(TlsConfig),
-    /// Never TLS: a local relay or a test server.
-    None,
-}
+pub use postwire_io::{Tls, TlsConfig};
 
 /// Settings of one SMTP client session.
 ///
