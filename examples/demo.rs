@@ -205,8 +205,15 @@ async fn run() -> Result<(), Failure> {
         .map(str::to_owned)
         .collect();
     let built = builder.build().context(step)?;
+    let declare = if requirement.needs_smtputf8() {
+        "SMTPUTF8"
+    } else if requirement.needs_8bitmime() {
+        "BODY=8BITMIME"
+    } else {
+        "nothing (7bit)"
+    };
     println!(
-        "2. built a {} octet message: text + HTML alternative, a {} octet attachment, needs {requirement:?} ({})",
+        "2. built a {} octet message: text + HTML alternative, a {} octet attachment; SMTP must declare {declare} ({})",
         built.len(),
         attachment.len(),
         millis(t)
@@ -239,7 +246,7 @@ async fn run() -> Result<(), Failure> {
     )?;
     smtp.quit().await.context(step)?;
     println!(
-        "3. sent as {}: STARTTLS ({}), `{}`, {} recipient(s) accepted ({})",
+        "3. sent as {}: STARTTLS ({}), `{}`, recipients accepted: {} ({})",
         ALICE.0,
         version.unwrap_or_else(|| "no TLS".to_owned()),
         auth_lines.first(),
