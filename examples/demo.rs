@@ -36,10 +36,11 @@ use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
+mod common;
 #[macro_use]
 mod mailstore;
 
-use mailstore::TokioClock;
+use common::TokioClock;
 use mailstore::tls::ServerTls;
 
 const ALICE: (&str, &str) = ("alice", "correct horse battery staple");

@@ -29,10 +29,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
 
 use common::TlsMode;
-use postwire_io::{Clock, Sleep};
 use postwire_pop3::client::{
     ClientMechanism, ClientOptions, Credentials, MessageReader, Pop3Client, Tls, TlsConfig,
 };
@@ -44,15 +42,6 @@ mod common;
 
 /// The most header octets kept to show From and Subject.
 const MAX_HEADER: usize = 64 * 1024;
-
-/// Timers from tokio.
-struct TokioClock;
-
-impl Clock for TokioClock {
-    fn sleep_until(&self, deadline: Instant) -> Sleep {
-        Box::pin(tokio::time::sleep_until(deadline.into()))
-    }
-}
 
 /// How to log in (`--auth`).
 enum Auth {
@@ -187,7 +176,8 @@ async fn connect(o: &FetchOptions) -> Result<Client, String> {
             }
         }
     };
-    let options = ClientOptions::new(tls, TokioClock).allow_plaintext_auth(o.allow_plaintext_auth);
+    let options =
+        ClientOptions::new(tls, common::TokioClock).allow_plaintext_auth(o.allow_plaintext_auth);
     let socket = tokio::net::TcpStream::connect(&o.server)
         .await
         .map_err(|e| format!("connect {}: {e}", o.server))?;

@@ -24,11 +24,9 @@
 //! recipient was accepted, 1 when only some were, 2 on any other failure.
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use common::{Outcome, SendOptions, TlsMode, exit_status, mailbox, show};
 
-use postwire_io::{Clock, Sleep};
 use postwire_mime::build::BodyRequirement;
 use postwire_sasl::client::Credentials;
 use postwire_smtp::client::{BodyInfo, ClientOptions, RecipientStatus, SmtpClient, Tls, TlsConfig};
@@ -38,15 +36,6 @@ use rustls::pki_types::ServerName;
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
 mod common;
-
-/// Timers from tokio.
-struct TokioClock;
-
-impl Clock for TokioClock {
-    fn sleep_until(&self, deadline: Instant) -> Sleep {
-        Box::pin(tokio::time::sleep_until(deadline.into()))
-    }
-}
 
 async fn run(
     o: &SendOptions,
@@ -71,7 +60,7 @@ async fn run(
         }
     };
     let mut options =
-        ClientOptions::new(tls, TokioClock).allow_plaintext_auth(o.allow_plaintext_auth);
+        ClientOptions::new(tls, common::TokioClock).allow_plaintext_auth(o.allow_plaintext_auth);
     if let (Some(user), Some(password)) = (&o.user, &o.password) {
         options = options.credentials(Credentials::password(user.clone(), password.clone()));
     }

@@ -1,6 +1,6 @@
-//! What the `send` and `blocking_send` examples share: their command line,
-//! the rustls client configuration, and how results are shown and turned
-//! into an exit status. Each example uses a part of it.
+//! What the examples share: the send examples' command line, the rustls
+//! client configuration, the tokio clock, and how results are shown and
+//! turned into an exit status. Each example uses a part of it.
 
 #![allow(dead_code)]
 
@@ -14,6 +14,15 @@ use postwire_mime::build::{Attachment, BodyRequirement, MessageBuilder};
 use postwire_smtp_proto::{Mailbox, Reply};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
+
+/// Timers from tokio, for the drivers' protocol timeouts.
+pub(crate) struct TokioClock;
+
+impl postwire_io::Clock for TokioClock {
+    fn sleep_until(&self, deadline: std::time::Instant) -> postwire_io::Sleep {
+        Box::pin(tokio::time::sleep_until(deadline.into()))
+    }
+}
 
 /// How the connection is protected (`--tls`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

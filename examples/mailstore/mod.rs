@@ -10,9 +10,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
-use postwire_io::{Clock, Sleep};
 use tokio::net::TcpListener;
 
 /// Whether [`log!`] stays silent (the demo prints its own account).
@@ -70,15 +68,6 @@ pub(crate) struct Running {
     pub(crate) smtp: Option<SocketAddr>,
     /// The POP3 listener's address.
     pub(crate) pop3: Option<SocketAddr>,
-}
-
-/// Timers from tokio.
-pub(crate) struct TokioClock;
-
-impl Clock for TokioClock {
-    fn sleep_until(&self, deadline: Instant) -> Sleep {
-        Box::pin(tokio::time::sleep_until(deadline.into()))
-    }
 }
 
 /// Opens the store, binds every configured listener and spawns its accept

@@ -15,7 +15,8 @@ use tokio_util::compat::TokioAsyncReadCompatExt;
 
 use super::store::Content;
 use super::tls::ServerTls;
-use super::{HOSTNAME, MAX_CONNECTIONS, Store, TokioClock};
+use super::{HOSTNAME, MAX_CONNECTIONS, Store};
+use crate::common::TokioClock;
 
 /// The POP3 server's settings: STLS with the server certificate, SASL.
 pub(crate) fn options(tls: &ServerTls) -> Arc<ServerOptions> {

@@ -18,7 +18,8 @@ use tokio::net::TcpListener;
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
 use super::tls::ServerTls;
-use super::{HOSTNAME, MAX_CONNECTIONS, Store, TokioClock};
+use super::{HOSTNAME, MAX_CONNECTIONS, Store};
+use crate::common::TokioClock;
 
 /// The SMTP server's settings: STARTTLS, AUTH with SCRAM, the SIZE limit.
 pub(crate) fn options(tls: &ServerTls, max_size: u64) -> io::Result<Arc<ServerOptions>> {
