@@ -118,19 +118,19 @@
 //!     }
 //! }
 //!
-//! # fn tls_config() -> std::sync::Arc<rustls::ServerConfig> { unimplemented!() }
-//! # #[tokio::main] async fn main() -> std::io::Result<()> {
-//! let tls = tls_config(); // the certificate and key, as a rustls ServerConfig
-//! let options = ServerOptions::new(ServerConfig::new("pop.example.org"), TokioClock)
-//!     .with_tls(tls, TlsMode::StartTls);
-//! let options = std::sync::Arc::new(options);
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:1110").await?;
-//! loop {
-//!     let (socket, _peer) = listener.accept().await?;
-//!     let options = options.clone();
-//!     tokio::spawn(async move { server::serve(socket.compat(), &options, Store).await });
+//! /// `tls`: the certificate and key, as a rustls `ServerConfig`.
+//! async fn run(tls: std::sync::Arc<rustls::ServerConfig>) -> std::io::Result<()> {
+//!     let options = ServerOptions::new(ServerConfig::new("pop.example.org"), TokioClock)
+//!         .with_tls(tls, TlsMode::StartTls);
+//!     let options = std::sync::Arc::new(options);
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:1110").await?;
+//!     loop {
+//!         let (socket, _peer) = listener.accept().await?;
+//!         let options = options.clone();
+//!         tokio::spawn(async move { server::serve(socket.compat(), &options, Store).await });
+//!     }
 //! }
-//! # }
+//! # fn main() {}
 //! ```
 //!
 //! # Standards
