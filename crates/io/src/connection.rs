@@ -10,6 +10,7 @@ use std::time::Instant;
 use futures_io::{AsyncRead, AsyncWrite};
 use postwire_core::{Protocol, TlsInfo, Transmit};
 
+use crate::client_tls::Tls;
 use crate::clock::{Clock, Sleep};
 use crate::config::{Config, READ_BUFFER_SIZE};
 use crate::error::Error;
@@ -199,6 +200,21 @@ where
         let mut conn = Self::build(io, protocol, Box::new(clock), Some(role));
         conn.begin_tls()?;
         Ok(conn)
+    }
+
+    /// A client connection in the TLS mode the application chose: plain
+    /// for [`Tls::None`], STARTTLS-capable for both STARTTLS modes (the
+    /// machine's own policy says whether it is required), implicit TLS for
+    /// [`Tls::Implicit`]. The facades set their machine's policy from the
+    /// same [`Tls`] before calling this.
+    pub fn new_client(io: IO, protocol: P, clock: impl Clock, tls: &Tls) -> Result<Self, P::Error> {
+        Ok(match tls {
+            Tls::None => Self::new(io, protocol, clock),
+            Tls::StartTls(t) | Tls::StartTlsOpportunistic(t) => {
+                Self::new_starttls(io, protocol, clock, t.role())
+            }
+            Tls::Implicit(t) => Self::new_implicit_tls(io, protocol, clock, t.role())?,
+        })
     }
 
     /// Replaces the limits (call before the first use).

@@ -7,7 +7,8 @@
 //! [`server::Event`]) and when to wake them
 //! ([`Protocol::poll_timeout`](postwire_core::Protocol::poll_timeout)).
 //! `postwire-io` runs them on sockets with TLS; a blocking loop over
-//! `std::net::TcpStream` works just as well.
+//! the standard library's `TcpStream` works just as well (the `blocking_send`
+//! example).
 //!
 //! # Layers
 //!

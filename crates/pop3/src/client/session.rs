@@ -106,26 +106,17 @@ where
         config.sasl_options = sasl;
         let now = clock.now();
         let shared = clock.clone();
-        let mut conn = match &tls {
-            Tls::None => {
-                config.tls = TlsPolicy::Disabled;
-                Connection::new(io, Client::new(now, config), shared)
-            }
-            Tls::StartTls(t) => {
-                config.tls = TlsPolicy::Required;
-                Connection::new_starttls(io, Client::new(now, config), shared, t.role())
-            }
-            Tls::StartTlsOpportunistic(t) => {
-                config.tls = TlsPolicy::Opportunistic;
-                Connection::new_starttls(io, Client::new(now, config), shared, t.role())
-            }
-            Tls::Implicit(t) => {
+        match &tls {
+            Tls::None => config.tls = TlsPolicy::Disabled,
+            Tls::StartTls(_) => config.tls = TlsPolicy::Required,
+            Tls::StartTlsOpportunistic(_) => config.tls = TlsPolicy::Opportunistic,
+            Tls::Implicit(_) => {
                 config.tls = TlsPolicy::Required;
                 config.implicit_tls = true;
-                Connection::new_implicit_tls(io, Client::new(now, config), shared, t.role())?
             }
         }
-        .with_config(io_config);
+        let mut conn = Connection::new_client(io, Client::new(now, config), shared, &tls)?
+            .with_config(io_config);
         if let Some(sink) = transcript {
             conn.set_transcript(sink, Pop3Redactor::for_client());
         }

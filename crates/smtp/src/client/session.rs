@@ -109,26 +109,17 @@ where
         config.timeouts = timeouts;
         let now = clock.now();
         let shared = clock.clone();
-        let mut conn = match &tls {
-            Tls::None => {
-                config.starttls = StartTlsPolicy::Disabled;
-                Connection::new(io, Client::new(now, config), shared)
-            }
-            Tls::StartTls(t) => {
-                config.starttls = StartTlsPolicy::Required;
-                Connection::new_starttls(io, Client::new(now, config), shared, t.role())
-            }
-            Tls::StartTlsOpportunistic(t) => {
-                config.starttls = StartTlsPolicy::Opportunistic;
-                Connection::new_starttls(io, Client::new(now, config), shared, t.role())
-            }
-            Tls::Implicit(t) => {
+        match &tls {
+            Tls::None => config.starttls = StartTlsPolicy::Disabled,
+            Tls::StartTls(_) => config.starttls = StartTlsPolicy::Required,
+            Tls::StartTlsOpportunistic(_) => config.starttls = StartTlsPolicy::Opportunistic,
+            Tls::Implicit(_) => {
                 config.starttls = StartTlsPolicy::Disabled;
                 config.implicit_tls = true;
-                Connection::new_implicit_tls(io, Client::new(now, config), shared, t.role())?
             }
         }
-        .with_config(io_config);
+        let mut conn = Connection::new_client(io, Client::new(now, config), shared, &tls)?
+            .with_config(io_config);
         if let Some(sink) = transcript {
             conn.set_transcript(sink, SmtpRedactor::for_client());
         }
