@@ -998,13 +998,25 @@ where
             },
         };
         if self.clock.now() < deadline {
-            if self.sleep.as_ref().map(|(d, _)| *d) != Some(deadline) {
-                self.sleep = Some((deadline, self.clock.sleep_until(deadline)));
-            }
-            if let Some((_, sleep)) = self.sleep.as_mut() {
-                if sleep.as_mut().poll(cx).is_pending() {
-                    return Ok(false);
+            // Machines move their deadline later with every command or
+            // chunk (RFC 5321 §4.5.3.2 counts from the last activity). A
+            // timer armed for an earlier deadline is kept: it wakes us
+            // early once, and only then is the new deadline armed. Re-arming
+            // on every move cost an allocation and a timer-wheel removal and
+            // insertion per read.
+            loop {
+                match self.sleep.as_mut() {
+                    Some((armed, sleep)) if *armed <= deadline => {
+                        if sleep.as_mut().poll(cx).is_pending() {
+                            return Ok(false);
+                        }
+                        if *armed == deadline {
+                            break;
+                        }
+                    }
+                    _ => {}
                 }
+                self.sleep = Some((deadline, self.clock.sleep_until(deadline)));
             }
         }
         self.sleep = None;
