@@ -91,18 +91,27 @@ if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
 fi
 
 rss() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+# cpu_ticks PID: user + system CPU time of the process and its threads, in
+# clock ticks (proc(5): fields 14 and 15 of /proc/PID/stat). Wall-clock
+# rates swing with whatever else runs on a shared machine; the server's CPU
+# time per message barely does, so the script reports both.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
 
 echo "machine: $(nproc) cores, $(uname -sr); smtp-source -d -s 10 -m $MSGS -l 1024, $REPS repetitions"
 echo "maildir on $(df -P "$W" | awk 'NR == 2 { print $1 }') ($(findmnt -n -o FSTYPE -T "$W" 2>/dev/null || stat -f -c %T "$W"))"
-declare -A RATES
+declare -A RATES CPU
 for rep in $(seq "$REPS"); do
     for target in "${TARGETS[@]}"; do
         port_var="PORT_$target"
         port=${!port_var}
+        pid_var="PID_$target"
+        cpu0=$(cpu_ticks "${!pid_var}")
         t0=$(date +%s.%N)
         smtp-source -d -s 10 -m "$MSGS" -l 1024 -f a@example.org -t demo@example.org \
             "127.0.0.1:$port" >"$W/source.log" 2>&1 || { cat "$W/source.log" >&2; exit 1; }
         t1=$(date +%s.%N)
+        cpu1=$(cpu_ticks "${!pid_var}")
         if [ -s "$W/source.log" ]; then
             echo "smtp-source complained against $target:" >&2
             head -n 5 "$W/source.log" >&2
@@ -110,14 +119,15 @@ for rep in $(seq "$REPS"); do
         fi
         rate=$(awk -v m="$MSGS" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", m / (b - a) }')
         RATES[$target]+="$(printf '%.0f' "$rate") "
-        extra=""
+        us=$(awk -v d="$((cpu1 - cpu0))" -v t="$TICK" -v m="$MSGS" 'BEGIN { printf "%.1f", d / t / m * 1e6 }')
+        CPU[$target]+="$us "
+        extra=" server CPU $us us/msg"
         if [ -n "${MAILDIR[$target]:-}" ]; then
             stored=$(find "${MAILDIR[$target]}/demo/new" -type f | wc -l)
             [ "$stored" -eq $((rep * MSGS)) ] || { echo "maildir holds $stored messages, not $((rep * MSGS))" >&2; exit 1; }
-            extra=" (holds $stored)"
+            extra+=" (holds $stored)"
         fi
         if [ "$target" != sink ]; then
-            pid_var="PID_$target"
             extra+=" VmRSS $(rss "${!pid_var}" VmRSS) kB, VmHWM $(rss "${!pid_var}" VmHWM) kB"
         fi
         printf 'rep %d %-11s %6.0f msg/s%s\n' "$rep" "$target" "$rate" "$extra"
@@ -131,6 +141,10 @@ sink_median=$(echo "${RATES[sink]}" | median)
 for target in "${TARGETS[@]}"; do
     m=$(echo "${RATES[$target]}" | median)
     printf '  %-11s %6.0f  (%.2fx smtp-sink)   runs: %s\n' "$target" "$m" "$(awk -v a="$m" -v b="$sink_median" 'BEGIN { print a / b }')" "${RATES[$target]}"
+done
+echo "median server CPU per message (user + system), microseconds:"
+for target in "${TARGETS[@]}"; do
+    printf '  %-11s %6.1f   runs: %s\n' "$target" "$(echo "${CPU[$target]}" | median)" "${CPU[$target]}"
 done
 delivered=$(grep -c ' message .* size ' "$W/memory.log" || true)
 echo "memory-mode server logged $delivered deliveries (expected $((REPS * MSGS)))"

@@ -161,24 +161,16 @@ impl Handler for Smtp {
             store: self.store.clone(),
             conn: self.conn,
             id,
+            file_name,
             from: envelope.from.to_string(),
             users,
             size: 0,
-            target: Target::Memory(Vec::new()),
+            target: Target::Buffer(Vec::with_capacity(trace.len() + 4096)),
         };
-        if let Some(dir) = self.store.maildir() {
-            let path = dir.join(&message.users[0]).join("tmp").join(&file_name);
-            let file = tokio::fs::File::create(&path).await.map_err(|e| {
-                log!("conn {} cannot create {}: {e}", self.conn, path.display());
-                local_error()
-            })?;
-            message.target = Target::Maildir {
-                file,
-                path,
-                file_name,
-            };
-        }
-        message.write(&trace).await.map_err(|_| local_error())?;
+        message.write(&trace).await.map_err(|e| {
+            log!("conn {} message {} not stored: {e}", self.conn, message.id);
+            local_error()
+        })?;
         message.size = 0;
         Ok(message)
     }
@@ -244,11 +236,21 @@ pub(crate) fn rfc5322_date(time: SystemTime) -> String {
     )
 }
 
+/// Messages up to this size are buffered and written to the Maildir in one
+/// blocking task at the end of DATA; larger ones stream into a file in
+/// `tmp/` from here on. Every `tokio::fs` call is a round trip to tokio's
+/// blocking pool: creating, writing, flushing and renaming a small message
+/// through it cost about 70 us of CPU per message in thread hand-offs
+/// (benches/RESULTS-issue3.md), more than the server's whole SMTP work.
+const SPILL_THRESHOLD: usize = 1 << 20;
+
 /// One message on its way to the mailboxes.
 struct Message {
     store: Arc<Store>,
     conn: u64,
     id: String,
+    /// The Maildir file name, `time.pid_counter.host`.
+    file_name: String,
     from: String,
     users: Vec<String>,
     size: u64,
@@ -256,12 +258,13 @@ struct Message {
 }
 
 enum Target {
-    Memory(Vec<u8>),
+    /// The whole message so far: always in memory mode, and in Maildir
+    /// mode until it passes [`SPILL_THRESHOLD`].
+    Buffer(Vec<u8>),
     /// Streaming into the first user's `tmp/`.
-    Maildir {
+    File {
         file: tokio::fs::File,
         path: PathBuf,
-        file_name: String,
     },
 }
 
@@ -269,40 +272,80 @@ impl Message {
     async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.size += bytes.len() as u64;
         match &mut self.target {
-            Target::Memory(content) => {
+            Target::Buffer(content) => {
                 content.extend_from_slice(bytes);
-                Ok(())
+                match self.store.maildir() {
+                    Some(dir) if content.len() > SPILL_THRESHOLD => {
+                        let path = dir.join(&self.users[0]).join("tmp").join(&self.file_name);
+                        let mut file = tokio::fs::File::create(&path).await.inspect_err(|e| {
+                            log!("conn {} cannot create {}: {e}", self.conn, path.display());
+                        })?;
+                        let content = std::mem::take(content);
+                        // From here on `abort` removes the file.
+                        let written = file.write_all(&content).await;
+                        self.target = Target::File { file, path };
+                        written
+                    }
+                    _ => Ok(()),
+                }
             }
-            Target::Maildir { file, .. } => file.write_all(bytes).await,
+            Target::File { file, .. } => file.write_all(bytes).await,
         }
     }
 
-    /// Moves the message into every user's `new/`: a copy through each
-    /// `tmp/`, then the rename (the Maildir delivery protocol).
+    /// Moves the message into every user's mailbox: in memory, or into each
+    /// user's `new/` through `tmp/` (the Maildir delivery protocol), all the
+    /// file work in one blocking task.
     async fn deliver(&mut self) -> io::Result<()> {
-        match &mut self.target {
-            Target::Memory(content) => {
+        let Some(dir) = self.store.maildir().map(std::path::Path::to_path_buf) else {
+            if let Target::Buffer(content) = &mut self.target {
                 let content = Bytes::from(std::mem::take(content));
                 self.store.deliver_to_memory(&self.id, &self.users, content);
-                Ok(())
             }
-            Target::Maildir {
-                file,
-                path,
-                file_name,
-            } => {
+            return Ok(());
+        };
+        let users = self.users.clone();
+        let name = self.file_name.clone();
+        match &mut self.target {
+            Target::Buffer(content) => {
+                let content = std::mem::take(content);
+                blocking(move || {
+                    for user in &users {
+                        let tmp = dir.join(user).join("tmp").join(&name);
+                        let written = std::fs::write(&tmp, &content).and_then(|()| {
+                            std::fs::rename(&tmp, dir.join(user).join("new").join(&name))
+                        });
+                        if written.is_err() {
+                            let _ = std::fs::remove_file(&tmp);
+                        }
+                        written?;
+                    }
+                    Ok(())
+                })
+                .await
+            }
+            Target::File { file, path } => {
                 file.flush().await?;
-                let dir = self.store.maildir().unwrap_or(std::path::Path::new("."));
-                for user in self.users.iter().skip(1) {
-                    let tmp = dir.join(user).join("tmp").join(&*file_name);
-                    tokio::fs::copy(&*path, &tmp).await?;
-                    tokio::fs::rename(&tmp, dir.join(user).join("new").join(&*file_name)).await?;
-                }
-                let first = dir.join(&self.users[0]).join("new").join(&*file_name);
-                tokio::fs::rename(&*path, first).await
+                let path = path.clone();
+                blocking(move || {
+                    for user in users.iter().skip(1) {
+                        let tmp = dir.join(user).join("tmp").join(&name);
+                        std::fs::copy(&path, &tmp)?;
+                        std::fs::rename(&tmp, dir.join(user).join("new").join(&name))?;
+                    }
+                    std::fs::rename(&path, dir.join(&users[0]).join("new").join(&name))
+                })
+                .await
             }
         }
     }
+}
+
+/// Runs file work on tokio's blocking pool.
+async fn blocking(work: impl FnOnce() -> io::Result<()> + Send + 'static) -> io::Result<()> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(io::Error::other(e)))
 }
 
 impl BodySink for Message {
@@ -333,7 +376,7 @@ impl BodySink for Message {
     }
 
     async fn abort(self) {
-        if let Target::Maildir { path, .. } = &self.target {
+        if let Target::File { path, .. } = &self.target {
             let _ = tokio::fs::remove_file(path).await;
         }
     }

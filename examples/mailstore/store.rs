@@ -50,6 +50,8 @@ pub(crate) struct Store {
     /// Maildrops a POP3 session holds (RFC 1939 §8: one at a time).
     locked: Mutex<HashSet<String>>,
     counter: AtomicU64,
+    /// This process's id, read once (Maildir names carry it).
+    pid: u32,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -85,6 +87,7 @@ impl Store {
             memory: Mutex::new(HashMap::new()),
             locked: Mutex::new(HashSet::new()),
             counter: AtomicU64::new(0),
+            pid: std::process::id(),
         })
     }
 
@@ -133,7 +136,7 @@ impl Store {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let pid = std::process::id();
+        let pid = self.pid;
         (
             format!("{secs}.{pid}_{n}.{}", super::HOSTNAME),
             format!("{secs:X}{pid:X}Q{n}"),
