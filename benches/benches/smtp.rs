@@ -9,10 +9,6 @@ use postwire_benches::{READ_CHUNK, command_stream, reply_stream, stuffed_body};
 
 const SIZE: usize = 10 * 1024 * 1024;
 
-fn memchr_lines(bytes: &[u8]) -> usize {
-    memchr::memchr_iter(b'\n', bytes).count()
-}
-
 fn commands(c: &mut Criterion) {
     let input = command_stream(SIZE);
     let mut group = c.benchmark_group("command_stream_10MB");
