@@ -91,8 +91,8 @@ pub use error::BuildError;
 
 use address::{CheckedMailbox, check_mailbox, write_mailboxes};
 use fold::Field;
-use transfer::{Encoding, Scan, normalize_text};
-use tree::{Content, Leaf, Node, Source};
+use transfer::{Canonical, Encoding, Scan, base64_len};
+use tree::{Content, Leaf, Node, Sink, Source};
 
 /// What the SMTP transaction must declare for a built message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -129,8 +129,12 @@ pub struct Attachment {
 
 impl Attachment {
     /// An attachment held in memory. `content_type` is `type/subtype` with
-    /// optional parameters (`text/csv; charset=utf-8`).
-    pub fn new(content_type: impl Into<String>, data: impl Into<Vec<u8>>) -> Attachment {
+    /// optional parameters (`text/csv; charset=utf-8`). `data` is anything
+    /// that becomes [`bytes::Bytes`] (a `Vec<u8>`, a `String`, a static
+    /// slice, or `Bytes` itself), none of them copied: a caller that keeps
+    /// the contents as `Bytes` attaches them to many messages for the
+    /// price of a reference count.
+    pub fn new(content_type: impl Into<String>, data: impl Into<bytes::Bytes>) -> Attachment {
         Attachment {
             content_type: content_type.into(),
             filename: None,
@@ -471,30 +475,47 @@ impl MessageBuilder {
     /// [`BuildError::Io`] part of the message may have been written.
     pub fn write_to<W: Write>(self, out: W) -> Result<BodyRequirement, BuildError> {
         let plan = self.plan()?;
-        let sources = self
-            .inline
+        let sources = self.sources();
+        let mut sink = tree::WriteSink {
+            out,
+            buf: Vec::new(),
+        };
+        sink.put(&plan.head)?;
+        let mut writer = tree::Writer {
+            sink,
+            leaves: &plan.leaves,
+            sources,
+        };
+        writer.node(&plan.root)?;
+        writer.sink.flush(true)?;
+        writer.sink.out.flush()?;
+        Ok(plan.requirement)
+    }
+
+    /// Checks the message and writes it into a `Vec<u8>`, sized up front
+    /// from the parts, each part encoded straight into it.
+    pub fn build(self) -> Result<Vec<u8>, BuildError> {
+        let plan = self.plan()?;
+        let mut out =
+            Vec::with_capacity(plan.head.len() + tree::estimate(&plan.root, &plan.leaves));
+        out.extend_from_slice(&plan.head);
+        let mut writer = tree::Writer {
+            sink: tree::VecSink(&mut out),
+            leaves: &plan.leaves,
+            sources: self.sources(),
+        };
+        writer.node(&plan.root)?;
+        Ok(out)
+    }
+
+    /// The attachments' contents, inline parts first, for the writer.
+    fn sources(self) -> Vec<Option<Source>> {
+        self.inline
             .into_iter()
             .map(|(_, a)| a)
             .chain(self.attachments)
             .map(|a| Some(a.source))
-            .collect();
-        let mut writer = tree::Writer {
-            out,
-            leaves: &plan.leaves,
-            sources,
-            scratch: Vec::new(),
-        };
-        writer.out.write_all(&plan.head)?;
-        writer.node(&plan.root)?;
-        writer.out.flush()?;
-        Ok(plan.requirement)
-    }
-
-    /// Checks the message and writes it into a `Vec<u8>`.
-    pub fn build(self) -> Result<Vec<u8>, BuildError> {
-        let mut out = Vec::new();
-        self.write_to(&mut out)?;
-        Ok(out)
+            .collect()
     }
 
     fn plan(&self) -> Result<Plan, BuildError> {
@@ -587,13 +608,13 @@ impl MessageBuilder {
             }
         }
         if let Some(id) = message_id {
-            put(&mut head, "Message-ID", |f| f.word(" ", &format!("<{id}>")))?;
+            put(&mut head, "Message-ID", |f| f.word(" ", &angle(&id)))?;
         }
         for (name, list) in [("In-Reply-To", &in_reply_to), ("References", &references)] {
             if !list.is_empty() {
                 put(&mut head, name, |f| {
                     for id in list {
-                        f.word(" ", &format!("<{id}>"));
+                        f.word(" ", &angle(id));
                     }
                 })?;
             }
@@ -703,6 +724,15 @@ impl MessageBuilder {
     }
 }
 
+/// `<id>` (RFC 5322 §3.6.4).
+fn angle(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 2);
+    out.push('<');
+    out.push_str(id);
+    out.push('>');
+    out
+}
+
 /// Refuses CR, LF (header injection) and NUL in a header value (RFC 5322 §2.2).
 fn check_text(name: &str, value: &str) -> Result<(), BuildError> {
     if value.contains(['\r', '\n']) {
@@ -757,19 +787,28 @@ fn write_raw(field: &mut Field, value: &str) {
 
 /// A text/plain or text/html leaf in canonical form.
 fn text_leaf(subtype: &str, text: &str, allow_8bit: bool) -> Leaf {
-    let bytes = normalize_text(text.as_bytes());
-    let encoding = Scan::of(&bytes).choose(bytes.len(), allow_8bit);
+    let canonical = Canonical::of(text.as_bytes());
+    let scan = canonical.scan();
+    let bytes = canonical.bytes;
+    let encoding = scan.choose(bytes.len(), allow_8bit);
     let mut headers = Vec::with_capacity(96);
-    headers
-        .extend_from_slice(format!("Content-Type: text/{subtype}; charset=utf-8\r\n").as_bytes());
-    headers.extend_from_slice(
-        format!("Content-Transfer-Encoding: {}\r\n", encoding.name()).as_bytes(),
-    );
+    headers.extend_from_slice(b"Content-Type: text/");
+    headers.extend_from_slice(subtype.as_bytes());
+    headers.extend_from_slice(b"; charset=utf-8\r\n");
+    push_transfer_encoding(&mut headers, encoding);
     Leaf {
         headers,
         encoding,
+        body_len: scan.encoded_len(encoding, bytes.len()),
         content: Content::Owned(bytes),
     }
+}
+
+/// `Content-Transfer-Encoding: <name>` and CRLF.
+fn push_transfer_encoding(headers: &mut Vec<u8>, encoding: Encoding) {
+    headers.extend_from_slice(b"Content-Transfer-Encoding: ");
+    headers.extend_from_slice(encoding.name().as_bytes());
+    headers.extend_from_slice(b"\r\n");
 }
 
 /// An attachment leaf (or an inline one, with a Content-ID).
@@ -795,13 +834,14 @@ fn attachment_leaf(part: &Attachment, n: usize, cid: Option<&str>) -> Result<Lea
             param::param_atoms("name", name, true, &mut atoms);
         }
     }
-    let (encoding, content) = if parsed.main_type() == "message" {
+    let (encoding, body_len, content) = if parsed.main_type() == "message" {
         // RFC 2046 §5.2.1: 7bit or 8bit only; the message in canonical form.
         let Source::Bytes(bytes) = &part.source else {
             return Err(BuildError::MessageAttachment);
         };
-        let bytes = normalize_text(bytes);
-        let scan = Scan::of(&bytes);
+        let canonical = Canonical::of(bytes);
+        let scan = canonical.scan();
+        let bytes = canonical.bytes;
         let encoding = if scan.is_seven_bit() {
             Encoding::SevenBit
         } else if scan.is_eight_bit() {
@@ -809,24 +849,27 @@ fn attachment_leaf(part: &Attachment, n: usize, cid: Option<&str>) -> Result<Lea
         } else {
             return Err(BuildError::MessageAttachment);
         };
-        (encoding, Content::Owned(bytes))
+        (encoding, bytes.len(), Content::Owned(bytes))
     } else {
         // Text may be quoted-printable; other data is 7bit or base64.
-        let encoding = match &part.source {
-            Source::Bytes(b) if parsed.main_type() == "text" => Scan::of(b).choose(b.len(), false),
-            Source::Bytes(b) if Scan::is_seven_bit_data(b) => Encoding::SevenBit,
-            _ => Encoding::Base64,
+        let (encoding, body_len) = match &part.source {
+            Source::Bytes(b) if parsed.main_type() == "text" => {
+                let scan = Scan::of(b);
+                let encoding = scan.choose(b.len(), false);
+                (encoding, scan.encoded_len(encoding, b.len()))
+            }
+            Source::Bytes(b) if Scan::is_seven_bit_data(b) => (Encoding::SevenBit, b.len()),
+            Source::Bytes(b) => (Encoding::Base64, base64_len(b.len())),
+            Source::Reader(_) => (Encoding::Base64, 0),
         };
-        (encoding, Content::Source(n))
+        (encoding, body_len, Content::Source(n))
     };
     let mut headers = Vec::with_capacity(256);
     let mime = parsed.mime_type();
     put(&mut headers, "Content-Type", |f| {
         param::write_with_params(f, &mime, &atoms);
     })?;
-    headers.extend_from_slice(
-        format!("Content-Transfer-Encoding: {}\r\n", encoding.name()).as_bytes(),
-    );
+    push_transfer_encoding(&mut headers, encoding);
     let mut atoms = Vec::new();
     if let Some(name) = &part.filename {
         param::param_atoms("filename", name, true, &mut atoms);
@@ -840,11 +883,14 @@ fn attachment_leaf(part: &Attachment, n: usize, cid: Option<&str>) -> Result<Lea
         param::write_with_params(f, kind, &atoms);
     })?;
     if let Some(cid) = cid {
-        headers.extend_from_slice(format!("Content-ID: <{cid}>\r\n").as_bytes());
+        headers.extend_from_slice(b"Content-ID: <");
+        headers.extend_from_slice(cid.as_bytes());
+        headers.extend_from_slice(b">\r\n");
     }
     Ok(Leaf {
         headers,
         encoding,
         content,
+        body_len,
     })
 }

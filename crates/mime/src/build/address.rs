@@ -87,7 +87,10 @@ pub(crate) fn check_address(address: &str) -> Option<String> {
     if local.len() > 64 || !domain(dom) || local.len() + 1 + dom.len() > 254 {
         return None;
     }
-    Some(format!("{local}@{dom}"))
+    let mut out = local;
+    out.push('@');
+    out.push_str(dom);
+    Some(out)
 }
 
 /// Checks a mailbox for the header field `field`.
@@ -119,9 +122,20 @@ pub(crate) fn write_mailboxes(field: &mut Field, list: &[CheckedMailbox], utf8: 
         match &m.name {
             Some(name) => {
                 write_phrase(field, " ", name, utf8);
-                field.word(" ", &format!("<{}>{comma}", m.address));
+                let mut atom = String::with_capacity(m.address.len() + 3);
+                atom.push('<');
+                atom.push_str(&m.address);
+                atom.push('>');
+                atom.push_str(comma);
+                field.word(" ", &atom);
             }
-            None => field.word(" ", &format!("{}{comma}", m.address)),
+            None if comma.is_empty() => field.word(" ", &m.address),
+            None => {
+                let mut atom = String::with_capacity(m.address.len() + 1);
+                atom.push_str(&m.address);
+                atom.push_str(comma);
+                field.word(" ", &atom);
+            }
         }
     }
 }

@@ -43,15 +43,39 @@ pub(crate) fn format_date(unix_seconds: i64, offset_minutes: i32) -> Result<Stri
     let weekday = DAYS[(days + 4).rem_euclid(7) as usize];
     let sign = if offset_minutes < 0 { '-' } else { '+' };
     let off = offset_minutes.unsigned_abs();
-    Ok(format!(
-        "{weekday}, {day} {} {year} {:02}:{:02}:{:02} {sign}{:02}{:02}",
-        MONTHS[month as usize - 1],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60,
-        off / 60,
-        off % 60
-    ))
+    // Built by hand rather than with `format!`: this runs per message.
+    let mut out = String::with_capacity(32);
+    out.push_str(weekday);
+    out.push_str(", ");
+    if day >= 10 {
+        push_two_digits(&mut out, day);
+    } else {
+        out.push(char::from(b'0' + day as u8));
+    }
+    out.push(' ');
+    out.push_str(MONTHS[month as usize - 1]);
+    out.push(' ');
+    // 1900 to 9999: four digits.
+    push_two_digits(&mut out, (year / 100) as u32);
+    push_two_digits(&mut out, (year % 100) as u32);
+    out.push(' ');
+    let secs = secs as u32;
+    push_two_digits(&mut out, secs / 3600);
+    out.push(':');
+    push_two_digits(&mut out, secs / 60 % 60);
+    out.push(':');
+    push_two_digits(&mut out, secs % 60);
+    out.push(' ');
+    out.push(sign);
+    push_two_digits(&mut out, off / 60);
+    push_two_digits(&mut out, off % 60);
+    Ok(out)
+}
+
+/// Appends `n` (below 100) as two decimal digits.
+fn push_two_digits(out: &mut String, n: u32) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 fn atext(b: u8) -> bool {
@@ -104,8 +128,15 @@ pub(crate) fn msg_id_from_parts(unique: &[u8], domain: &str) -> Option<String> {
     if unique.is_empty() {
         return None;
     }
-    let hex: String = unique.iter().map(|b| format!("{b:02x}")).collect();
-    check_msg_id(&format!("{hex}@{domain}"))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(unique.len() * 2 + 1 + domain.len());
+    for &b in unique {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    id.push('@');
+    id.push_str(domain);
+    check_msg_id(&id)
 }
 
 #[cfg(test)]

@@ -46,7 +46,11 @@ const ROOM: usize = SOFT_LIMIT - 2;
 /// by a plain ASCII approximation under the same name.
 pub(crate) fn param_atoms(name: &str, value: &str, fallback: bool, out: &mut Vec<String>) {
     if is_token(value) && name.len() + 1 + value.len() <= ROOM {
-        out.push(format!("{name}={value}"));
+        let mut atom = String::with_capacity(name.len() + 1 + value.len());
+        atom.push_str(name);
+        atom.push('=');
+        atom.push_str(value);
+        out.push(atom);
         return;
     }
     let printable = value.bytes().all(|b| (32..127).contains(&b)) && !value.contains("=?");

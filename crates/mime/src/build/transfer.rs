@@ -41,38 +41,62 @@ pub(crate) struct Scan {
     pub(crate) qp_cost: usize,
 }
 
-/// `SCAN_CLASS` bits: the quoted-printable width of an octet (1 or 3),
-/// an octet above 127, and an octet that 7bit and 8bit data may not hold
-/// outside CRLF (NUL, CR, LF; RFC 2045 §2.7, §2.8).
-const SCAN_COST: u8 = 0x0F;
-const SCAN_EIGHT_BIT: u8 = 0x10;
-const SCAN_UNSAFE: u8 = 0x20;
+/// Whether quoted-printable can write `b` as itself: printable ASCII
+/// but `=`, and space and tab (RFC 2045 §6.7 rules 2 and 3; whitespace
+/// at a line's end is the exception the encoder handles). In the
+/// arithmetic form LLVM turns into vector compares.
+#[inline(always)]
+fn qp_plain(b: u8) -> bool {
+    (b.wrapping_sub(b' ') < 95 && b != b'=') || b == b'\t'
+}
 
-/// What [`Scan::of`] learns from each octet, in one lookup.
-const SCAN_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        let o = b as u8;
-        let literal = (o >= 33 && o <= 126 && o != b'=') || o == b' ' || o == b'\t';
-        t[b] = if literal { 1 } else { 3 };
-        if o >= 128 {
-            t[b] |= SCAN_EIGHT_BIT;
+/// Octets per block of the vectorized counting in [`count_escapes`].
+const BLOCK: usize = 64;
+
+/// How many octets of `bytes` quoted-printable escapes (CR and LF
+/// included), and whether one is above 127. Whole 64-octet blocks are
+/// counted with byte flags summed eight at a time in a word, which LLVM
+/// vectorizes; the tail goes octet by octet.
+fn count_escapes(bytes: &[u8]) -> (usize, bool) {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut escapes = 0usize;
+    let mut high = 0u64;
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    for block in &mut blocks {
+        let Ok(block) = <&[u8; BLOCK]>::try_from(block) else {
+            continue;
+        };
+        let flags: [u8; BLOCK] = std::array::from_fn(|k| u8::from(!qp_plain(block[k])));
+        let (mut sum, mut or) = (0u64, 0u64);
+        for (f, b) in flags.chunks_exact(8).zip(block.chunks_exact(8)) {
+            if let (Ok(f), Ok(b)) = (<[u8; 8]>::try_from(f), <[u8; 8]>::try_from(b)) {
+                sum += u64::from_le_bytes(f);
+                or |= u64::from_le_bytes(b);
+            }
         }
-        if o == 0 || o == b'\r' || o == b'\n' {
-            t[b] |= SCAN_UNSAFE;
-        }
-        b += 1;
+        // Each byte of `sum` is at most 8: adding them all up in the top byte.
+        escapes += (sum.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+        high |= or;
     }
-    t
-};
+    let mut eight_bit = high & HIGH != 0;
+    for &b in blocks.remainder() {
+        escapes += usize::from(!qp_plain(b));
+        eight_bit |= b >= 128;
+    }
+    (escapes, eight_bit)
+}
+
+/// Octets [`Scan::of`] looks at between checks for an early stop.
+const SCAN_PIECE: usize = 4096;
 
 impl Scan {
-    /// Scans `bytes`. It stops early once [`Scan::choose`] can only give
-    /// base64 (a CR, LF or NUL outside CRLF rules out 7bit and 8bit, and
-    /// the quoted-printable cost so far already exceeds what base64
-    /// would need for the whole): then `longest_line` and `qp_cost` are
-    /// only what was seen so far, which changes none of the answers.
+    /// Scans `bytes`, a piece of 4 KiB at a time: the escapes counted in
+    /// blocks, line ends found with `memchr`. It stops early once
+    /// [`Scan::choose`] can only give base64 (a CR, LF or NUL outside
+    /// CRLF rules out 7bit and 8bit, and the quoted-printable cost so far
+    /// already exceeds what base64 would need for the whole): then
+    /// `longest_line` and `qp_cost` are only what was seen so far, which
+    /// changes none of the answers.
     pub(crate) fn of(bytes: &[u8]) -> Scan {
         let mut scan = Scan {
             eight_bit: false,
@@ -82,38 +106,40 @@ impl Scan {
         };
         // `choose` picks base64 once qp_cost * 4 > this.
         let base64_bound = base64_len(bytes.len()).saturating_mul(5);
-        let mut flags = 0u8;
         // Lines end at CRLF only: a bare CR or LF is an octet of the line.
-        let (mut line_start, mut pos) = (0, 0);
-        loop {
-            if flags & SCAN_UNSAFE != 0 && scan.qp_cost.saturating_mul(4) > base64_bound {
-                break;
+        let (mut line_start, mut pos) = (0usize, 0usize);
+        let (mut escapes, mut crlf, mut carriage_returns) = (0usize, 0usize, 0usize);
+        for piece in bytes.chunks(SCAN_PIECE) {
+            let (esc, high) = count_escapes(piece);
+            escapes += esc;
+            scan.eight_bit |= high;
+            for nl in memchr::memchr_iter(b'\n', piece) {
+                let at = pos + nl;
+                if at > 0 && bytes[at - 1] == b'\r' {
+                    crlf += 1;
+                    scan.longest_line = scan.longest_line.max(at - 1 - line_start);
+                    line_start = at + 1;
+                } else {
+                    scan.unsafe_octets = true;
+                }
             }
-            let nl = memchr::memchr(b'\n', &bytes[pos..]).map(|j| pos + j);
-            let (seg_end, next, crlf) = match nl {
-                Some(nl) if nl > pos && bytes[nl - 1] == b'\r' => (nl - 1, nl + 1, true),
-                Some(nl) => (nl + 1, nl + 1, false),
-                None => (bytes.len(), bytes.len(), false),
-            };
-            let mut cost = 0usize;
-            for &b in &bytes[pos..seg_end] {
-                let c = SCAN_CLASS[usize::from(b)];
-                flags |= c;
-                cost += usize::from(c & SCAN_COST);
+            carriage_returns += memchr::memchr_iter(b'\r', piece).count();
+            scan.unsafe_octets |= memchr::memchr(0, piece).is_some();
+            pos += piece.len();
+            // Each CRLF was counted as two escapes (six) and costs two. A
+            // CR ending the piece may start a CRLF: not yet unsafe, and
+            // its cost may drop by two.
+            let open_cr = usize::from(piece.last() == Some(&b'\r'));
+            scan.qp_cost = pos + 2 * escapes - 4 * crlf;
+            if (scan.unsafe_octets || carriage_returns > crlf + open_cr)
+                && (scan.qp_cost - 2 * open_cr).saturating_mul(4) > base64_bound
+            {
+                scan.unsafe_octets = true;
+                return scan;
             }
-            scan.qp_cost += cost;
-            if crlf {
-                scan.longest_line = scan.longest_line.max(seg_end - line_start);
-                scan.qp_cost += 2;
-                line_start = next;
-            } else if nl.is_none() {
-                scan.longest_line = scan.longest_line.max(seg_end - line_start);
-                break;
-            }
-            pos = next;
         }
-        scan.eight_bit = flags & SCAN_EIGHT_BIT != 0;
-        scan.unsafe_octets = flags & SCAN_UNSAFE != 0;
+        scan.longest_line = scan.longest_line.max(bytes.len() - line_start);
+        scan.unsafe_octets |= carriage_returns != crlf;
         scan
     }
 
@@ -170,33 +196,83 @@ impl Scan {
     }
 }
 
+impl Scan {
+    /// About how long `len` octets of this content are in `encoding`:
+    /// exact but for quoted-printable, where a soft break is assumed
+    /// every 73 characters.
+    pub(crate) fn encoded_len(&self, encoding: Encoding, len: usize) -> usize {
+        match encoding {
+            Encoding::SevenBit | Encoding::EightBit => len,
+            Encoding::QuotedPrintable => self.qp_cost + self.qp_cost / 73 * 3 + 3,
+            Encoding::Base64 => base64_len(len),
+        }
+    }
+}
+
 /// The length of the base64 form of `len` octets, line ends included.
-fn base64_len(len: usize) -> usize {
+pub(crate) fn base64_len(len: usize) -> usize {
     let chars = len.div_ceil(3) * 4;
     chars + chars.div_ceil(LINE) * 2
 }
 
-/// Turns text into canonical form (RFC 2046 §4.1.1): every CR, LF and
-/// CRLF becomes CRLF, and non-empty text ends with one.
-pub(crate) fn normalize_text(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + text.len() / 32 + 2);
-    let mut i = 0;
-    // The text between line breaks is copied in runs.
-    while let Some(j) = memchr::memchr2(b'\r', b'\n', &text[i..]) {
-        let at = i + j;
-        out.extend_from_slice(&text[i..at]);
-        out.extend_from_slice(b"\r\n");
-        i = if text[at] == b'\r' && text.get(at + 1) == Some(&b'\n') {
-            at + 2
-        } else {
-            at + 1
-        };
+/// Text in canonical form (RFC 2046 §4.1.1): every CR, LF and CRLF
+/// becomes CRLF, and non-empty text ends with one, with what putting it there learned about its
+/// lines, so that [`Canonical::scan`] need not look for them again.
+#[derive(Debug)]
+pub(crate) struct Canonical {
+    /// The text, every line ending in CRLF.
+    pub(crate) bytes: Vec<u8>,
+    /// How many lines (CRLFs) it has.
+    pub(crate) lines: usize,
+    /// The longest line, without its CRLF.
+    pub(crate) longest_line: usize,
+}
+
+impl Canonical {
+    /// Puts `text` in canonical form (RFC 2046 §4.1.1).
+    pub(crate) fn of(text: &[u8]) -> Canonical {
+        let mut out = Vec::with_capacity(text.len() + text.len() / 32 + 2);
+        let (mut lines, mut longest_line) = (0, 0);
+        let mut i = 0;
+        // The text between line breaks is copied in runs.
+        while let Some(j) = memchr::memchr2(b'\r', b'\n', &text[i..]) {
+            let at = i + j;
+            out.extend_from_slice(&text[i..at]);
+            out.extend_from_slice(b"\r\n");
+            lines += 1;
+            longest_line = longest_line.max(j);
+            i = if text[at] == b'\r' && text.get(at + 1) == Some(&b'\n') {
+                at + 2
+            } else {
+                at + 1
+            };
+        }
+        if i < text.len() {
+            out.extend_from_slice(&text[i..]);
+            out.extend_from_slice(b"\r\n");
+            lines += 1;
+            longest_line = longest_line.max(text.len() - i);
+        }
+        Canonical {
+            bytes: out,
+            lines,
+            longest_line,
+        }
     }
-    out.extend_from_slice(&text[i..]);
-    if !out.is_empty() && !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
+
+    /// The same as [`Scan::of`] on the bytes (which stops early in fewer
+    /// cases), from one counting pass: in canonical text every CR and LF
+    /// is part of a CRLF, and the lines are known.
+    pub(crate) fn scan(&self) -> Scan {
+        let (escapes, eight_bit) = count_escapes(&self.bytes);
+        Scan {
+            eight_bit,
+            unsafe_octets: memchr::memchr(0, &self.bytes).is_some(),
+            longest_line: self.longest_line,
+            // Each CRLF was counted as two escapes (six) and costs two.
+            qp_cost: self.bytes.len() + 2 * escapes - 4 * self.lines,
+        }
     }
-    out
 }
 
 /// Characters per encoded line (RFC 2045 §6.7 rule 5, §6.8).
@@ -209,82 +285,243 @@ fn qp_literal(b: u8) -> bool {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// One bit per octet of `word` (eight octets, little-endian; bit `k`
+/// for octet `k`) that may need escaping: at or above 0x7F, below 0x20,
+/// or `=`. Tab is among them although [`qp_plain`]: [`qp_body`] writes
+/// it as itself. Each test is exact per octet (no carry crosses one),
+/// and a multiplication gathers the eight top bits into one byte.
+#[inline(always)]
+fn escape_bits(word: u64) -> u64 {
+    const H: u64 = 0x8080_8080_8080_8080;
+    const L: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const fn splat(b: u8) -> u64 {
+        0x0101_0101_0101_0101 * b as u64
+    }
+    let low = word & L;
+    // At or above 0x7F: the top bit, or adding 1 to the low seven carries.
+    let high = (low + splat(1)) | word;
+    // Below 0x20 (or above 0x80, flagged already): adding 0x60 to the low
+    // seven leaves the top bit clear.
+    let control = !(low + splat(0x60));
+    // `=`: the low seven of `word ^ '='` plus 0x7F leave the top bit clear
+    // only for zero.
+    let eq = word ^ splat(b'=');
+    let equals = !(((eq & L) + L) | eq);
+    let flags = (high | control | equals) & H;
+    // Octet k's flag (bit 8k + 7) moves to bit 56 + k; no two products
+    // meet, so nothing carries.
+    (flags >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// The eight octets of `input` from `i` as a little-endian word, zeros
+/// past the end.
+#[inline(always)]
+fn word_at(input: &[u8], i: usize) -> u64 {
+    match input.get(i..).and_then(|s| s.first_chunk::<8>()) {
+        Some(w) => u64::from_le_bytes(*w),
+        None => {
+            let rest = input.get(i..).unwrap_or_default();
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(w)
+        }
+    }
+}
+
+/// Input octets encoded per check for output room ([`ensure_room`]).
+const QP_PIECE: usize = 256;
+
+/// Output room for a piece of `n` octets: each is at most 3 characters,
+/// plus a soft break per 73 characters (and one at the start), and a run
+/// copy's 16-octet overshoot: under 3.2 per octet and 19, rounded up.
+fn qp_room(n: usize) -> usize {
+    4 * n + 32
+}
+
+/// `=` and two upper-case hex digits (RFC 2045 §6.7 rule 1).
+#[inline(always)]
+fn escape(b: u8) -> [u8; 3] {
+    [b'=', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]
+}
+
+/// The end of the line starting at `start`: the index of its CRLF, or
+/// `None` when none follows (a bare LF is an octet of the line).
+fn find_crlf(input: &[u8], start: usize) -> Option<usize> {
+    let mut pos = start;
+    loop {
+        let at = pos + memchr::memchr(b'\n', input.get(pos..)?)?;
+        if at > start && input[at - 1] == b'\r' {
+            return Some(at - 1);
+        }
+        pos = at + 1;
+    }
+}
+
 /// Quoted-printable (RFC 2045 §6.7): CRLF pairs are hard line breaks;
 /// every other CR and LF, and whitespace before a line break, is escaped,
 /// so the octets come back exactly. Lines get soft breaks at 76
 /// characters, and content that does not end with CRLF ends with a soft
 /// break, so the output always ends with CRLF.
+///
+/// Line by line: every octet but a line's last follows one rule (written
+/// as itself when [`qp_plain`], else escaped; a soft break before it when
+/// it would pass column 75), which [`qp_body`] applies run by run; the
+/// last octet takes the rules for a line's end.
 pub(crate) fn encode_quoted_printable(input: &[u8], out: &mut Vec<u8>) {
-    out.reserve(input.len() + input.len() / 8 + 3);
+    let len = input.len();
+    // `out` holds zeroed room past `o`, the end of what is written; it is
+    // cut back to `o` at the end.
+    let mut o = out.len();
     let mut col = 0usize;
-    let mut i = 0;
-    while i < input.len() {
-        let b = input[i];
-        if b == b'\r' && input.get(i + 1) == Some(&b'\n') {
-            out.extend_from_slice(b"\r\n");
-            col = 0;
-            i += 2;
-            continue;
-        }
-        // A run of octets written as themselves is copied in pieces up to
-        // the soft-break column, exactly as the octet-by-octet rules below
-        // would write them; its last octet too unless a CR follows (it may
-        // then end the line, where whitespace is escaped and the limit
-        // differs), and that one takes the rules below.
-        let run = input[i..]
-            .iter()
-            .take_while(|&&b| SCAN_CLASS[usize::from(b)] & SCAN_COST == 1)
-            .count();
-        // Only a CR after the run can make its last octet end a line.
-        let whole = input.get(i + run).is_some_and(|&b| b != b'\r');
-        if run > 1 || (run == 1 && whole) {
-            let end = if whole { i + run } else { i + run - 1 };
-            while i < end {
-                if col >= LINE - 1 {
-                    out.extend_from_slice(b"=\r\n");
-                    col = 0;
-                }
-                let n = (LINE - 1 - col).min(end - i);
-                out.extend_from_slice(&input[i..i + n]);
-                col += n;
-                i += n;
-            }
-            continue;
-        }
-        if run == 0 && input.get(i + 1).is_some_and(|&b| b != b'\r') {
-            // An escaped octet inside a line.
-            if col + 3 > LINE - 1 {
-                out.extend_from_slice(b"=\r\n");
+    let mut start = 0;
+    while start < len {
+        let crlf = find_crlf(input, start);
+        let end = crlf.unwrap_or(len);
+        if end > start {
+            qp_body(input, start, end - 1, &mut col, out, &mut o);
+            // The line's last octet: whitespace there is escaped, and
+            // before a hard break the line may reach 76 characters.
+            let b = input[end - 1];
+            let literal = qp_literal(b);
+            let width = if literal { 1 } else { 3 };
+            let limit = if crlf.is_some() { LINE } else { LINE - 1 };
+            ensure_room(out, o, 8);
+            if col + width > limit {
+                out[o..o + 3].copy_from_slice(b"=\r\n");
+                o += 3;
                 col = 0;
             }
-            out.extend_from_slice(&[b'=', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
-            col += 3;
-            i += 1;
-            continue;
+            if literal {
+                out[o] = b;
+            } else {
+                out[o..o + 3].copy_from_slice(&escape(b));
+            }
+            o += width;
+            col += width;
         }
-        let at_line_end = i + 1 == input.len() || input[i + 1..].starts_with(b"\r\n");
-        let literal = qp_literal(b) || ((b == b' ' || b == b'\t') && !at_line_end);
-        let width = if literal { 1 } else { 3 };
-        // Room for the piece and, unless the hard break follows, a soft "=".
-        let limit = if at_line_end && i + 1 < input.len() {
-            LINE
-        } else {
-            LINE - 1
-        };
-        if col + width > limit {
-            out.extend_from_slice(b"=\r\n");
-            col = 0;
+        ensure_room(out, o, 3);
+        match crlf {
+            Some(at) => {
+                out[o..o + 2].copy_from_slice(b"\r\n");
+                o += 2;
+                col = 0;
+                start = at + 2;
+            }
+            None => {
+                // Content that does not end with CRLF ends with a soft break.
+                out[o..o + 3].copy_from_slice(b"=\r\n");
+                o += 3;
+                start = len;
+            }
         }
-        if literal {
-            out.push(b);
-        } else {
-            out.extend_from_slice(&[b'=', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
-        }
-        col += width;
-        i += 1;
     }
-    if !input.is_empty() && !input.ends_with(b"\r\n") {
-        out.extend_from_slice(b"=\r\n");
+    out.truncate(o);
+}
+
+/// Makes `out` hold at least `n` octets past `o`, zeroed, growing it by
+/// at least 1 KiB at a time (short fills are cheap, and few).
+#[inline(always)]
+fn ensure_room(out: &mut Vec<u8>, o: usize, n: usize) {
+    if out.len() < o + n {
+        out.resize(o + n.max(1024), 0);
+    }
+}
+
+/// Encodes `input[from..to]`, octets inside a line (none is its last),
+/// straight into `out` from `at` on: a piece at a time into room made for
+/// its worst case ([`ensure_room`]). For up to 64 octets at a time, a mask
+/// of those that may need escaping is built eight at a time
+/// ([`escape_bits`]); the runs between them are copied sixteen octets at
+/// a time (the copy's end overwritten by what follows), with a soft
+/// break wherever the line would pass column 75.
+fn qp_body(
+    input: &[u8],
+    from: usize,
+    to: usize,
+    col: &mut usize,
+    out: &mut Vec<u8>,
+    at: &mut usize,
+) {
+    let mut c = *col;
+    let mut o = *at;
+    let mut i = from;
+    while i < to {
+        let piece_end = (i + QP_PIECE).min(to);
+        ensure_room(out, o, qp_room(piece_end - i));
+        let dst = out.as_mut_slice();
+        while i < piece_end {
+            let n = (piece_end - i).min(64);
+            let mut mask = 0u64;
+            for w in 0..n.div_ceil(8) {
+                mask |= escape_bits(word_at(input, i + 8 * w)) << (8 * w);
+            }
+            let mut k = 0;
+            while k < n {
+                let run = ((mask >> k).trailing_zeros() as usize).min(n - k);
+                let mut s = i + k;
+                let mut left = run;
+                while left > 0 {
+                    if c >= LINE - 1 {
+                        dst[o..o + 3].copy_from_slice(b"=\r\n");
+                        o += 3;
+                        c = 0;
+                    }
+                    let take = left.min(LINE - 1 - c);
+                    copy_run(&input[s..], take, &mut dst[o..]);
+                    o += take;
+                    c += take;
+                    s += take;
+                    left -= take;
+                }
+                k += run;
+                // The flagged octets that follow (a UTF-8 sequence is two
+                // to four of them), one by one.
+                while k < n && mask >> k & 1 == 1 {
+                    let b = input[i + k];
+                    if b == b'\t' {
+                        if c >= LINE - 1 {
+                            dst[o..o + 3].copy_from_slice(b"=\r\n");
+                            o += 3;
+                            c = 0;
+                        }
+                        dst[o] = b;
+                        o += 1;
+                        c += 1;
+                    } else {
+                        if c + 3 > LINE - 1 {
+                            dst[o..o + 3].copy_from_slice(b"=\r\n");
+                            o += 3;
+                            c = 0;
+                        }
+                        dst[o..o + 3].copy_from_slice(&escape(b));
+                        o += 3;
+                        c += 3;
+                    }
+                    k += 1;
+                }
+            }
+            i += n;
+        }
+    }
+    *col = c;
+    *at = o;
+}
+
+/// Copies the first `n` octets of `src` to the start of `dst`, sixteen
+/// at a time while `src` has them: up to 15 octets after the `n` may be
+/// written too (the caller's room has them, and overwrites them).
+#[inline(always)]
+fn copy_run(src: &[u8], n: usize, dst: &mut [u8]) {
+    let mut k = 0;
+    while k < n {
+        match (src.get(k..k + 16), dst.get_mut(k..k + 16)) {
+            (Some(s), Some(d)) => d.copy_from_slice(s),
+            _ => {
+                dst[k..n].copy_from_slice(&src[k..n]);
+                return;
+            }
+        }
+        k += 16;
     }
 }
 
@@ -351,13 +588,12 @@ fn full_quantum(src: &[u8; 3]) -> [u8; 4] {
     [a, b, c, d]
 }
 
-/// One full line: 57 octets as 76 characters and CRLF. Six octets (two
-/// quanta) at a time, read as one big-endian word: the eight-byte read
-/// stays inside the line for the first nine pairs; the 19th quantum is
-/// alone.
+/// One full line: 57 octets as 76 characters and CRLF, written into
+/// `line` in place. Six octets (two quanta) at a time, read as one
+/// big-endian word: the eight-byte read stays inside the line for the
+/// first nine pairs; the 19th quantum is alone.
 #[inline(always)]
-fn encode_line(src: &[u8; LINE_INPUT]) -> [u8; LINE + 2] {
-    let mut line = [0u8; LINE + 2];
+fn encode_line(src: &[u8; LINE_INPUT], line: &mut [u8; LINE + 2]) {
     for g in 0..LINE_INPUT / 6 {
         let (Some(s), Some(d)) = (
             src.get(g * 6..).and_then(|s| s.first_chunk::<8>()),
@@ -365,11 +601,11 @@ fn encode_line(src: &[u8; LINE_INPUT]) -> [u8; LINE + 2] {
         ) else {
             continue;
         };
-        let n = (u64::from_be_bytes(*s) >> 16) as usize;
-        let [c0, c1] = PAIRS[n >> 36 & 0xFFF];
-        let [c2, c3] = PAIRS[n >> 24 & 0xFFF];
-        let [c4, c5] = PAIRS[n >> 12 & 0xFFF];
-        let [c6, c7] = PAIRS[n & 0xFFF];
+        let n = u64::from_be_bytes(*s) as usize;
+        let [c0, c1] = PAIRS[n >> 52];
+        let [c2, c3] = PAIRS[n >> 40 & 0xFFF];
+        let [c4, c5] = PAIRS[n >> 28 & 0xFFF];
+        let [c6, c7] = PAIRS[n >> 16 & 0xFFF];
         *d = [c0, c1, c2, c3, c4, c5, c6, c7];
     }
     let last = [
@@ -380,7 +616,22 @@ fn encode_line(src: &[u8; LINE_INPUT]) -> [u8; LINE + 2] {
     let q = full_quantum(&last);
     line[LINE - 4..LINE].copy_from_slice(&q);
     line[LINE..].copy_from_slice(b"\r\n");
-    line
+}
+
+/// Whole lines of `src` into `dst`, 78 octets each.
+#[inline(always)]
+fn encode_lines(src: &[u8], dst: &mut [u8]) {
+    for (src, dst) in src
+        .chunks_exact(LINE_INPUT)
+        .zip(dst.chunks_exact_mut(LINE + 2))
+    {
+        if let (Ok(src), Ok(dst)) = (
+            <&[u8; LINE_INPUT]>::try_from(src),
+            <&mut [u8; LINE + 2]>::try_from(dst),
+        ) {
+            encode_line(src, dst);
+        }
+    }
 }
 
 impl Base64Encoder {
@@ -397,9 +648,9 @@ impl Base64Encoder {
     }
 
     /// Encodes `input`, keeping up to two octets for the next call.
-    /// Whole lines (57 octets) are encoded into a line buffer with its CRLF
-    /// and appended at once; only a line's start or end left unfinished
-    /// by a chunk edge goes quantum by quantum.
+    /// Whole lines (57 octets) are encoded with their CRLF straight into
+    /// `out`; only a line's start or end left unfinished by a chunk edge
+    /// goes quantum by quantum.
     pub(crate) fn update(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
         out.reserve(input.len() / 3 * 4 + input.len() / 38 + 8);
         if self.pending_len > 0 {
@@ -419,13 +670,20 @@ impl Base64Encoder {
             input = &input[3..];
         }
         if self.col == 0 {
-            let mut lines = input.chunks_exact(LINE_INPUT);
-            for src in &mut lines {
-                if let Ok(src) = <&[u8; LINE_INPUT]>::try_from(src) {
-                    out.extend_from_slice(&encode_line(src));
-                }
+            // Whole lines straight into their place in `out`, room for
+            // 16 at a time (zeroed first: a short fill is cheap).
+            let mut lines = input.chunks_exact(LINE_INPUT * 16);
+            for batch in &mut lines {
+                let start = out.len();
+                out.resize(start + 16 * (LINE + 2), 0);
+                encode_lines(batch, &mut out[start..]);
             }
             input = lines.remainder();
+            let whole = input.len() / LINE_INPUT;
+            let start = out.len();
+            out.resize(start + whole * (LINE + 2), 0);
+            encode_lines(&input[..whole * LINE_INPUT], &mut out[start..]);
+            input = &input[whole * LINE_INPUT..];
         }
         let whole = input.len() / 3 * 3;
         for chunk in input[..whole].chunks_exact(3) {
@@ -576,6 +834,11 @@ mod tests {
                     0..600,
                 ),
                 proptest::collection::vec(proptest::sample::select(&b"ab\r\n"[..]), 0..3000),
+                // Across the 4 KiB pieces, a CRLF split between two.
+                proptest::collection::vec(
+                    proptest::sample::select(&b"abcdefg\r\n\xe9"[..]),
+                    4000..9000,
+                ),
             ],
         ) {
             let full = full_scan(&data);
@@ -686,6 +949,11 @@ mod tests {
                 ),
                 proptest::collection::vec(proptest::sample::select(&b"xy \r\n"[..]), 0..400),
                 proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+                // Long lines, across the encoder's 256-octet pieces.
+                proptest::collection::vec(
+                    proptest::sample::select(&b"abcdefgh= \t\xc3"[..]),
+                    0..2000,
+                ),
             ],
         ) {
             let got = qp(&data);
@@ -719,6 +987,35 @@ mod tests {
         assert!(Scan::is_seven_bit_data(&long[..998]));
         assert!(!Scan::is_seven_bit_data(&long));
         assert!(!Scan::is_seven_bit_data(b"bare\nlf"));
+    }
+
+    fn normalize_text(text: &[u8]) -> Vec<u8> {
+        Canonical::of(text).bytes
+    }
+
+    proptest::proptest! {
+        /// Canonical text scanned from what normalizing learned gives what
+        /// a full scan gives (RFC 2046 §4.1.1, RFC 2045 §6).
+        #[test]
+        fn canonical_scan_matches_full_scan_rfc2046_4_1_1(
+            text in proptest::prop_oneof![
+                proptest::collection::vec(
+                    proptest::sample::select(&b"ab \r\n\0\xe9=\t"[..]),
+                    0..700,
+                ),
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+                proptest::collection::vec(proptest::sample::select(&b"xy\n"[..]), 0..9000),
+            ],
+        ) {
+            let canonical = Canonical::of(&text);
+            let full = full_scan(&canonical.bytes);
+            let scan = canonical.scan();
+            proptest::prop_assert_eq!(
+                (scan.eight_bit, scan.unsafe_octets, scan.longest_line, scan.qp_cost),
+                (full.eight_bit, full.unsafe_octets, full.longest_line, full.qp_cost)
+            );
+            proptest::prop_assert_eq!(canonical.lines, canonical.bytes.windows(2).filter(|w| w == b"\r\n").count());
+        }
     }
 
     /// Every CR, LF and CRLF becomes CRLF, octet by octet.

@@ -13,7 +13,7 @@ use super::transfer::{Base64Encoder, Encoding, encode_quoted_printable};
 /// Where a leaf's content comes from.
 pub(crate) enum Source {
     /// In memory.
-    Bytes(Vec<u8>),
+    Bytes(bytes::Bytes),
     /// Read and base64-encoded in chunks while writing.
     Reader(Box<dyn Read + Send>),
 }
@@ -33,6 +33,9 @@ pub(crate) struct Leaf {
     pub(crate) headers: Vec<u8>,
     pub(crate) encoding: Encoding,
     pub(crate) content: Content,
+    /// About how long the encoded body is (0 when unknown), to size the
+    /// output of [`MessageBuilder::build`](super::MessageBuilder::build).
+    pub(crate) body_len: usize,
 }
 
 /// A node of the tree.
@@ -63,12 +66,40 @@ impl Node {
     }
 }
 
+/// About how many octets `node` writes: header fields, bodies and
+/// delimiter lines.
+pub(crate) fn estimate(node: &Node, leaves: &[Leaf]) -> usize {
+    match node {
+        Node::Leaf(i) => leaves
+            .get(*i)
+            .map_or(0, |l| l.headers.len() + 2 + l.body_len),
+        Node::Multipart {
+            boundary, children, ..
+        } => {
+            let line = boundary.len() + 6;
+            64 + line * (children.len() + 1)
+                + children.iter().map(|c| estimate(c, leaves)).sum::<usize>()
+        }
+    }
+}
+
 /// splitmix64: a bijection, so distinct counters give distinct boundaries.
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// `=_pw_` and the 16 lower-case hex digits of `n`.
+fn boundary_for(n: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(21);
+    out.push_str("=_pw_");
+    for k in (0..16).rev() {
+        out.push(char::from(HEX[(n >> (k * 4)) as usize & 15]));
+    }
+    out
 }
 
 /// Sets the boundary of every multipart, in preorder: `=_pw_` and 16 hex
@@ -85,7 +116,7 @@ pub(crate) fn assign_boundaries(node: &mut Node, seed: u64, counter: &mut u64, r
         return;
     };
     loop {
-        let candidate = format!("=_pw_{:016x}", mix(seed.wrapping_add(*counter)));
+        let candidate = boundary_for(mix(seed.wrapping_add(*counter)));
         *counter += 1;
         if !raw
             .iter()
@@ -103,22 +134,89 @@ pub(crate) fn assign_boundaries(node: &mut Node, seed: u64, counter: &mut u64, r
 /// Input bytes per base64 chunk: 76 * 768 characters of output.
 const CHUNK: usize = 57 * 1024;
 
-/// Writes the body tree below the header fields already written.
-pub(crate) struct Writer<'a, W: Write> {
-    pub(crate) out: W,
-    pub(crate) leaves: &'a [Leaf],
-    pub(crate) sources: Vec<Option<Source>>,
-    pub(crate) scratch: Vec<u8>,
+/// A [`WriteSink`] passes its buffer on once it holds this much: with
+/// one chunk's base64 (78 KiB) on top, a write stays under 128 KiB.
+const FLUSH_AT: usize = 48 * 1024;
+
+/// Where the writer puts the message: straight into the caller's `Vec`
+/// when building one ([`VecSink`]), or through a bounded buffer to any
+/// [`Write`] ([`WriteSink`]). Encoders append to [`Sink::buf`], so a
+/// built message is encoded in place, never copied from a scratch buffer.
+pub(crate) trait Sink {
+    /// The buffer to append to.
+    fn buf(&mut self) -> &mut Vec<u8>;
+
+    /// Passes the buffer on when it holds enough (always with `force`),
+    /// so a writer sees few large writes and the buffer stays bounded.
+    fn flush(&mut self, force: bool) -> io::Result<()>;
+
+    /// Appends `bytes`, which a writer may take directly.
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()>;
 }
 
-impl<W: Write> Writer<'_, W> {
+/// The message's own `Vec`.
+pub(crate) struct VecSink<'a>(pub(crate) &'a mut Vec<u8>);
+
+impl Sink for VecSink<'_> {
+    fn buf(&mut self) -> &mut Vec<u8> {
+        self.0
+    }
+
+    fn flush(&mut self, _force: bool) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// Any writer, behind a buffer of about [`FLUSH_AT`] plus one chunk.
+pub(crate) struct WriteSink<W: Write> {
+    pub(crate) out: W,
+    pub(crate) buf: Vec<u8>,
+}
+
+impl<W: Write> Sink for WriteSink<W> {
+    fn buf(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    fn flush(&mut self, force: bool) -> io::Result<()> {
+        if force || self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.len() >= FLUSH_AT {
+            self.flush(true)?;
+            return self.out.write_all(bytes);
+        }
+        self.buf.extend_from_slice(bytes);
+        self.flush(false)
+    }
+}
+
+/// Writes the body tree below the header fields already written.
+pub(crate) struct Writer<'a, S: Sink> {
+    pub(crate) sink: S,
+    pub(crate) leaves: &'a [Leaf],
+    pub(crate) sources: Vec<Option<Source>>,
+}
+
+impl<S: Sink> Writer<'_, S> {
     /// Writes `node`: its header fields, the empty line, its body.
     pub(crate) fn node(&mut self, node: &Node) -> io::Result<()> {
         match node {
             Node::Leaf(i) => {
                 let leaf = &self.leaves[*i];
-                self.out.write_all(&leaf.headers)?;
-                self.out.write_all(b"\r\n")?;
+                let buf = self.sink.buf();
+                buf.extend_from_slice(&leaf.headers);
+                buf.extend_from_slice(b"\r\n");
                 self.leaf_body(leaf)
             }
             Node::Multipart {
@@ -126,17 +224,28 @@ impl<W: Write> Writer<'_, W> {
                 boundary,
                 children,
             } => {
-                write!(
-                    self.out,
-                    "Content-Type: multipart/{subtype}; boundary=\"{boundary}\"\r\n\r\n"
-                )?;
+                let buf = self.sink.buf();
+                buf.extend_from_slice(b"Content-Type: multipart/");
+                buf.extend_from_slice(subtype.as_bytes());
+                buf.extend_from_slice(b"; boundary=\"");
+                buf.extend_from_slice(boundary.as_bytes());
+                buf.extend_from_slice(b"\"\r\n\r\n");
                 for (k, child) in children.iter().enumerate() {
                     // The CRLF before a delimiter belongs to it (RFC 2046 §5.1.1).
-                    let lead = if k == 0 { "" } else { "\r\n" };
-                    write!(self.out, "{lead}--{boundary}\r\n")?;
+                    let buf = self.sink.buf();
+                    if k > 0 {
+                        buf.extend_from_slice(b"\r\n");
+                    }
+                    buf.extend_from_slice(b"--");
+                    buf.extend_from_slice(boundary.as_bytes());
+                    buf.extend_from_slice(b"\r\n");
                     self.node(child)?;
                 }
-                write!(self.out, "\r\n--{boundary}--\r\n")
+                let buf = self.sink.buf();
+                buf.extend_from_slice(b"\r\n--");
+                buf.extend_from_slice(boundary.as_bytes());
+                buf.extend_from_slice(b"--\r\n");
+                self.sink.flush(false)
             }
         }
     }
@@ -155,24 +264,21 @@ impl<W: Write> Writer<'_, W> {
 
     fn bytes(&mut self, encoding: Encoding, bytes: &[u8]) -> io::Result<()> {
         match encoding {
-            Encoding::SevenBit | Encoding::EightBit => self.out.write_all(bytes),
+            Encoding::SevenBit | Encoding::EightBit => self.sink.put(bytes),
             Encoding::QuotedPrintable => {
                 // Only in-memory content is quoted-printable; its encoding
                 // is at most three times its size.
-                self.scratch.clear();
-                encode_quoted_printable(bytes, &mut self.scratch);
-                self.out.write_all(&self.scratch)
+                encode_quoted_printable(bytes, self.sink.buf());
+                self.sink.flush(false)
             }
             Encoding::Base64 => {
                 let mut encoder = Base64Encoder::default();
                 for chunk in bytes.chunks(CHUNK) {
-                    self.scratch.clear();
-                    encoder.update(chunk, &mut self.scratch);
-                    self.out.write_all(&self.scratch)?;
+                    encoder.update(chunk, self.sink.buf());
+                    self.sink.flush(false)?;
                 }
-                self.scratch.clear();
-                encoder.finish(&mut self.scratch);
-                self.out.write_all(&self.scratch)
+                encoder.finish(self.sink.buf());
+                self.sink.flush(false)
             }
         }
     }
@@ -187,12 +293,10 @@ impl<W: Write> Writer<'_, W> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            self.scratch.clear();
-            encoder.update(&buf[..n], &mut self.scratch);
-            self.out.write_all(&self.scratch)?;
+            encoder.update(&buf[..n], self.sink.buf());
+            self.sink.flush(false)?;
         }
-        self.scratch.clear();
-        encoder.finish(&mut self.scratch);
-        self.out.write_all(&self.scratch)
+        encoder.finish(self.sink.buf());
+        self.sink.flush(false)
     }
 }
