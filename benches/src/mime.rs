@@ -182,14 +182,14 @@ pub fn mailparse_full(corpus: &[Vec<u8>]) -> Work {
     w
 }
 
-/// postwire-mime, headers: `Message::parse` (which also splits the MIME
-/// tree; it has no header-only entry point), `subject`, `from`, `date`.
+/// postwire-mime, headers: `Message::parse_headers` (the top-level
+/// header block only, as the peers do), `subject`, `from`, `date`.
 #[inline(never)]
 pub fn postwire_headers(corpus: &[Vec<u8>]) -> Work {
     use postwire_mime::Message;
     let mut w = Work::default();
     for raw in corpus {
-        let Ok(message) = Message::parse(raw) else {
+        let Ok(message) = Message::parse_headers(raw) else {
             continue;
         };
         w.messages += 1;

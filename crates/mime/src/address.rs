@@ -67,6 +67,18 @@ impl AddressList {
     /// Parses an unfolded address-list value (From, To, Cc, Reply-To, ...).
     /// Never fails: damage is repaired and reported in [`AddressList::defects`].
     pub fn parse(value: &[u8]) -> AddressList {
+        if let Some(mailbox) = simple_mailbox(value) {
+            return AddressList {
+                addresses: vec![Address::Mailbox(mailbox)],
+                defects: Vec::new(),
+            };
+        }
+        AddressList::parse_general(value)
+    }
+
+    /// [`AddressList::parse`] for any value: tokenized, then split into
+    /// addresses.
+    fn parse_general(value: &[u8]) -> AddressList {
         let mut defects = Vec::new();
         let toks = tokenize(value, &mut defects);
         let addresses = parse_list(&toks, &mut defects);
@@ -80,6 +92,104 @@ impl AddressList {
             Address::Group(g) => g.mailboxes.iter(),
         })
     }
+}
+
+/// `atext` (RFC 5322 §3.2.3) and `.`, ASCII only: what a dot-atom and an
+/// obs-phrase word of [`simple_mailbox`] are made of.
+const DOT_ATEXT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let other = b"!#$%&'*+-/=?^_`{|}~.";
+    let mut i = 0;
+    while i < other.len() {
+        t[other[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+fn is_dot_atext(run: &[u8]) -> bool {
+    run.iter().all(|&b| DOT_ATEXT[usize::from(b)])
+}
+
+/// `local@domain`, both plain dot-atom text: the address as written.
+fn simple_addr_spec(a: &[u8]) -> Option<String> {
+    let at = a.iter().position(|&b| b == b'@')?;
+    let (local, domain) = (&a[..at], &a[at + 1..]);
+    if local.is_empty() || domain.is_empty() || !is_dot_atext(local) || !is_dot_atext(domain) {
+        return None;
+    }
+    std::str::from_utf8(a).ok().map(str::to_owned)
+}
+
+/// The one mailbox nearly every From carries, in one pass: `local@domain`,
+/// or `<local@domain>` after a display name of plain words (dot-atom
+/// text, or quoted strings of printable ASCII without quoted-pairs)
+/// holding no encoded word. Anything else gives `None` and the general
+/// path, which reads these the same (a test compares the two): no
+/// defects, the address as written, the words joined by one space.
+fn simple_mailbox(value: &[u8]) -> Option<Mailbox> {
+    let v = value.trim_ascii();
+    let Some(inner) = v.strip_suffix(b">") else {
+        return Some(Mailbox {
+            name: None,
+            address: simple_addr_spec(v)?,
+        });
+    };
+    let open = inner.iter().rposition(|&b| b == b'<')?;
+    let address = simple_addr_spec(&inner[open + 1..])?;
+    let mut phrase = &inner[..open];
+    let mut name = String::with_capacity(phrase.len());
+    let mut started = false;
+    loop {
+        phrase = phrase.trim_ascii_start();
+        let Some(&first) = phrase.first() else {
+            break;
+        };
+        let (word, rest) = if first == b'"' {
+            let close = 1 + phrase[1..].iter().position(|&b| b == b'"')?;
+            let content = &phrase[1..close];
+            if !content
+                .iter()
+                .all(|&b| (b' '..=b'~').contains(&b) && b != b'\\')
+            {
+                return None;
+            }
+            (content, &phrase[close + 1..])
+        } else {
+            let end = phrase
+                .iter()
+                .position(|&b| !DOT_ATEXT[usize::from(b)])
+                .unwrap_or(phrase.len());
+            (&phrase[..end], &phrase[end..])
+        };
+        if !rest.first().is_none_or(u8::is_ascii_whitespace) || (first != b'"' && word.is_empty()) {
+            return None;
+        }
+        if started {
+            name.push(' ');
+        }
+        started = true;
+        name.push_str(std::str::from_utf8(word).ok()?);
+        phrase = rest;
+    }
+    if name.contains("=?") {
+        return None;
+    }
+    let trimmed = name.trim_matches(' ');
+    let name = if trimmed.len() == name.len() {
+        name
+    } else {
+        trimmed.to_owned()
+    };
+    Some(Mailbox {
+        name: (!name.is_empty()).then_some(name),
+        address,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -594,6 +704,80 @@ mod tests {
 
     fn parse(s: &str) -> AddressList {
         AddressList::parse(s.as_bytes())
+    }
+
+    /// The one-pass reading of a plain mailbox gives what the general
+    /// path gives (RFC 5322 §3.4), and leaves everything else to it.
+    #[test]
+    fn simple_mailboxes_read_as_the_general_path_reads_them_rfc5322_3_4() {
+        let values = [
+            "alice@test.com",
+            " alice@test.com ",
+            "James Hillyerd <james@hillyerd.com>",
+            "\"easyHotel Booking\" <bookings@easyHotel.com>",
+            "\" spaced \"  <a@b.c>",
+            "\"\" Bob <a@b>",
+            "<a@b>",
+            "Joe Q. Public <john.q.public@example.com>",
+            "Name<a@b>",
+            "a\"b\" <x@y>",
+            "\"a<b\" <x@y>",
+            "\"a <b\" x@y>",
+            "\"a<x@y>",
+            "=?utf-8?q?x?= <a@b>",
+            "a=? <a@b>",
+            "a@b@c",
+            "@b",
+            "a@",
+            "a@b, c@d",
+            "Bob <a@b> (c)",
+            "Bob (c) <a@b>",
+            "Bob\t\r <a@b>",
+            "\"Giant; \\\"Big\\\" Box\" <sysservices@example.net>",
+            "Zoë <z@b>",
+            "<a@b> x",
+            "< a@b >",
+            "group: a@b;",
+        ];
+        for v in values {
+            let general = AddressList::parse_general(v.as_bytes());
+            assert_eq!(parse(v), general, "{v:?}");
+            if simple_mailbox(v.as_bytes()).is_some() {
+                assert!(general.defects.is_empty(), "{v:?}");
+            }
+        }
+        assert!(simple_mailbox(b"James Hillyerd <james@hillyerd.com>").is_some());
+        assert!(simple_mailbox(b"\"easyHotel Booking\" <bookings@easyHotel.com>").is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn simple_mailboxes_match_the_general_path_on_any_input(
+            value in proptest::collection::vec(
+                proptest::sample::select(b"ab.@<>\" \t=?,()\\:;\xc3\xa9".to_vec()), 0..30),
+        ) {
+            proptest::prop_assert_eq!(
+                AddressList::parse(&value),
+                AddressList::parse_general(&value)
+            );
+        }
+
+        #[test]
+        fn simple_mailboxes_match_the_general_path_on_mailbox_shapes(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "b.c", "@", "<", ">", "\"", " ", "\"x y\"", "\" \"", "=?", "Zoë",
+                    ",", "(c)", "\t", "\\", "<a@b>", "x@y.z", "Bob ", "\"\"", ":",
+                ]),
+                0..8,
+            ),
+        ) {
+            let value = pieces.concat();
+            proptest::prop_assert_eq!(
+                AddressList::parse(value.as_bytes()),
+                AddressList::parse_general(value.as_bytes())
+            );
+        }
     }
 
     /// RFC 5322 §A.1 and friends: the forms of §3.4.

@@ -232,6 +232,19 @@ pub fn decode_with<'a>(
             }
             text
         }
+        Charset::Encoding(encoding) if encoding == encoding_rs::UTF_8 => {
+            // The standard library's lossy reading replaces each maximal
+            // ill-formed subpart with one U+FFFD, as encoding_rs does (the
+            // WHATWG UTF-8 decoder; a test compares them), in one pass,
+            // where encoding_rs restarts its decoder at every error.
+            match std::str::from_utf8(bytes) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => {
+                    push_once(defects, Defect::MalformedCharsetData);
+                    String::from_utf8_lossy(bytes)
+                }
+            }
+        }
         Charset::Encoding(encoding) => {
             // US-ASCII is windows-1252 in encoding_rs; ASCII text in any
             // ASCII-compatible encoding comes back borrowed, in one pass.
@@ -320,6 +333,48 @@ pub fn decode_utf7(bytes: &[u8]) -> (Cow<'_, str>, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// UTF-8 with errors reads as the WHATWG decoder (encoding_rs)
+        /// reads it: one U+FFFD per maximal ill-formed subpart.
+        #[test]
+        fn utf8_lossy_reading_matches_encoding_rs(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    b'a', 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF,
+                    0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
+                ]),
+                0..24,
+            ),
+        ) {
+            let mut d = Vec::new();
+            let ours = decode_with(Charset::Encoding(encoding_rs::UTF_8), &bytes, &mut d);
+            let (theirs, bad) = encoding_rs::UTF_8.decode_without_bom_handling(&bytes);
+            proptest::prop_assert_eq!(&ours, &theirs);
+            proptest::prop_assert_eq!(d.contains(&Defect::MalformedCharsetData), bad);
+        }
+    }
+
+    #[test]
+    fn utf8_lossy_reading_matches_encoding_rs_on_known_cases() {
+        for bytes in [
+            &b"caf\xc3\xa9"[..],
+            b"\xef\xbb\xbfbom",
+            b"\xc3",
+            b"\xe2\x82",
+            b"\xf0\x9f\x98",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+            b"\xc0\xaf",
+            b"a\xffb\xfe",
+        ] {
+            let mut d = Vec::new();
+            let ours = decode_with(Charset::Encoding(encoding_rs::UTF_8), bytes, &mut d);
+            let (theirs, bad) = encoding_rs::UTF_8.decode_without_bom_handling(bytes);
+            assert_eq!(ours, theirs, "{bytes:?}");
+            assert_eq!(!d.is_empty(), bad, "{bytes:?}");
+        }
+    }
 
     fn dec(label: &str, bytes: &[u8]) -> (String, Vec<Defect>) {
         let mut d = Vec::new();

@@ -91,9 +91,10 @@ fn days_in_month(year: i32, month: u8) -> u8 {
     }
 }
 
-/// At most this many tokens are read: a date has seven, and a long value
-/// of junk is cut short.
-const MAX_TOKENS: usize = 18;
+/// At most this many tokens are read: a date uses six (day name, day,
+/// month, year, time, zone, in either order of RFC 5322 §3.3 or asctime),
+/// and the scan of a long value stops there.
+const MAX_TOKENS: usize = 7;
 
 /// The tokens of a date, on the stack (a parse allocates nothing).
 struct Tokens<'a> {
@@ -147,7 +148,7 @@ fn tokens(value: &[u8]) -> Tokens<'_> {
             start = Some(i);
         }
         i += 1;
-        if out.len() > 16 {
+        if out.len() == MAX_TOKENS {
             break;
         }
     }

@@ -184,40 +184,49 @@ const BASE64_TABLE: [u8; 256] = {
     t
 };
 
-/// Marks a byte that is no base64 character in the `QUANTUM_*` tables: no
+/// Marks a byte that is no base64 character in the `QUANTUM` tables: no
 /// character's value reaches bit 24, so one test of the OR of a quantum's
 /// four entries finds any such byte.
 const QUANTUM_BAD: u32 = 1 << 24;
 
 /// `BASE64_TABLE` with each value already shifted to its place in a
 /// 24-bit quantum (`shift` 18, 12, 6 or 0), other bytes `QUANTUM_BAD`.
+/// The quantum's three output octets are laid out little-endian (first
+/// octet lowest), so that `to_le_bytes` of the OR of four entries is the
+/// output as it is stored, with no byte swap per quantum.
 const fn quantum_table(shift: u32) -> [u32; 256] {
     let mut t = [QUANTUM_BAD; 256];
     let mut b = 0;
     while b < 256 {
         let v = BASE64_TABLE[b];
         if v < 64 {
-            t[b] = (v as u32) << shift;
+            let x = (v as u32) << shift;
+            t[b] = ((x >> 16) & 0xFF) | (x & 0xFF00) | ((x & 0xFF) << 16);
         }
         b += 1;
     }
     t
 }
 
-const QUANTUM_0: [u32; 256] = quantum_table(18);
-const QUANTUM_1: [u32; 256] = quantum_table(12);
-const QUANTUM_2: [u32; 256] = quantum_table(6);
-const QUANTUM_3: [u32; 256] = quantum_table(0);
+/// The tables of the four positions of a quantum, in one array so that
+/// one base address reaches all four.
+static QUANTUM: [[u32; 256]; 4] = [
+    quantum_table(18),
+    quantum_table(12),
+    quantum_table(6),
+    quantum_table(0),
+];
 
-/// The 24 bits of the four base64 characters at `q[k..k + 4]`, with
+/// The 24 bits of the four base64 characters at `q[k..k + 4]` (as the
+/// three output octets, little-endian: see [`quantum_table`]), with
 /// `QUANTUM_BAD` set when one of them is padding, whitespace or outside
 /// the alphabet.
 #[inline(always)]
 fn quantum_bits<const N: usize>(q: &[u8; N], k: usize) -> u32 {
-    QUANTUM_0[usize::from(q[k])]
-        | QUANTUM_1[usize::from(q[k + 1])]
-        | QUANTUM_2[usize::from(q[k + 2])]
-        | QUANTUM_3[usize::from(q[k + 3])]
+    QUANTUM[0][usize::from(q[k])]
+        | QUANTUM[1][usize::from(q[k + 1])]
+        | QUANTUM[2][usize::from(q[k + 2])]
+        | QUANTUM[3][usize::from(q[k + 3])]
 }
 
 /// Bytes of output [`decode_quanta`] gathers on the stack before appending
@@ -250,19 +259,18 @@ fn decode_quanta(input: &[u8], out: &mut Vec<u8>) -> (usize, bool) {
             decoded = true;
             o = 0;
         }
-        let rest = input.get(i..).unwrap_or_default();
         let mut written = 0;
-        if let Some(q) = rest.first_chunk::<16>() {
+        if let Some(q) = input.get(i..i + 16).and_then(|s| s.first_chunk::<16>()) {
             let x0 = quantum_bits(q, 0);
             let x1 = quantum_bits(q, 4);
             let x2 = quantum_bits(q, 8);
             let x3 = quantum_bits(q, 12);
             if (x0 | x1 | x2 | x3) & QUANTUM_BAD == 0 {
                 if let Some(dst) = buf.get_mut(o..).and_then(|s| s.first_chunk_mut::<13>()) {
-                    dst[0..4].copy_from_slice(&(x0 << 8).to_be_bytes());
-                    dst[3..7].copy_from_slice(&(x1 << 8).to_be_bytes());
-                    dst[6..10].copy_from_slice(&(x2 << 8).to_be_bytes());
-                    dst[9..13].copy_from_slice(&(x3 << 8).to_be_bytes());
+                    dst[0..4].copy_from_slice(&x0.to_le_bytes());
+                    dst[3..7].copy_from_slice(&x1.to_le_bytes());
+                    dst[6..10].copy_from_slice(&x2.to_le_bytes());
+                    dst[9..13].copy_from_slice(&x3.to_le_bytes());
                 }
                 o += 12;
                 i += 16;
@@ -275,7 +283,7 @@ fn decode_quanta(input: &[u8], out: &mut Vec<u8>) -> (usize, bool) {
                     break;
                 }
                 if let Some(dst) = buf.get_mut(o..).and_then(|s| s.first_chunk_mut::<4>()) {
-                    *dst = (x << 8).to_be_bytes();
+                    *dst = x.to_le_bytes();
                 }
                 o += 3;
                 i += 4;
@@ -292,7 +300,7 @@ fn decode_quanta(input: &[u8], out: &mut Vec<u8>) -> (usize, bool) {
             let x = quantum_bits(q, 0);
             if x & QUANTUM_BAD == 0 {
                 if let Some(dst) = buf.get_mut(o..).and_then(|s| s.first_chunk_mut::<4>()) {
-                    *dst = (x << 8).to_be_bytes();
+                    *dst = x.to_le_bytes();
                 }
                 o += 3;
                 i += 4;

@@ -143,7 +143,19 @@ pub(crate) fn split_header_block<'a>(
     limits: &Limits,
     defects: &mut Vec<Defect>,
 ) -> Result<Split<'a>, Error> {
-    let mut fields = Vec::new();
+    split_header_block_in(input, range, limits, defects, Vec::new())
+}
+
+/// [`split_header_block`] into `fields` (cleared first), which the
+/// caller sizes: one allocation for a block that fits.
+pub(crate) fn split_header_block_in<'a>(
+    input: &'a [u8],
+    range: Range<usize>,
+    limits: &Limits,
+    defects: &mut Vec<Defect>,
+    mut fields: Vec<Header<'a>>,
+) -> Result<Split<'a>, Error> {
+    fields.clear();
     let (header_range, body_start) = split_fields(input, range, limits, defects, &mut fields)?;
     Ok(Split {
         headers: Headers { fields },

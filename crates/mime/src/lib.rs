@@ -11,6 +11,10 @@
 //! demand: addresses, dates, Message-IDs, Content-Type and
 //! Content-Disposition parameters, transfer encodings, charsets.
 //!
+//! When only the envelope matters (listing a mailbox, routing on From
+//! and Subject), [`Message::parse_headers`] reads the top header block
+//! and stops: the same typed accessors, without touching the body.
+//!
 //! Malformed mail does not fail the parse. What was wrong is recorded as a
 //! [`Defect`] on the part (as Python's `email` and GMime do), or, with
 //! [`Options::strict`], returned as [`Error::Defect`]. Only the hard
@@ -142,9 +146,8 @@
 //!
 //! # Not yet done
 //!
-//! A header-only entry point (parse the top header block and stop, as
-//! mail-parser's `parse_headers` does); IDNA for non-ASCII domains in the
-//! builder (they are written as UTF-8 and need SMTPUTF8).
+//! IDNA for non-ASCII domains in the builder (they are written as UTF-8
+//! and need SMTPUTF8).
 
 pub mod address;
 pub mod build;

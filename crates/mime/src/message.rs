@@ -4,12 +4,13 @@
 //! call stack).
 
 use std::ops::{Deref, Range};
+use std::sync::OnceLock;
 
 use memchr::memmem;
 
 use crate::decode::TransferEncoding;
 use crate::defect::push_once;
-use crate::header::split_header_block_with;
+use crate::header::{Header, Headers, split_header_block_in, split_header_block_with};
 use crate::param::ContentType;
 use crate::part::{Part, PartKind};
 use crate::report::DeliveryStatus;
@@ -32,6 +33,66 @@ impl<'a> Message<'a> {
     /// Parses with the given options.
     pub fn parse_with(input: &'a [u8], options: &Options) -> Result<Message<'a>, Error> {
         let root = build_tree(input, options)?;
+        Ok(Message { input, root })
+    }
+
+    /// Parses only the top-level header block, with default [`Options`];
+    /// see [`Message::parse_headers_with`].
+    pub fn parse_headers(input: &'a [u8]) -> Result<Message<'a>, Error> {
+        Message::parse_headers_with(input, &Options::default())
+    }
+
+    /// Parses only the top-level header block (RFC 5322 §2.1) and stops
+    /// at the empty line that ends it: the body is neither split nor
+    /// scanned, whatever its size or structure.
+    ///
+    /// A mail store listing a mailbox, a filter routing on From and
+    /// Subject, or an IMAP `ENVELOPE` needs only these fields, and the
+    /// body is most of the bytes of most messages (mail-parser's
+    /// `parse_headers` and mailparse's `parse_headers` offer the same).
+    ///
+    /// The root [`Part`] carries exactly what [`Message::parse`] gives
+    /// the root: the same [`Part::headers`], [`Part::header_range`],
+    /// [`Part::body_range`] and [`Part::content_type`], so every typed
+    /// accessor (`subject()`, `from()`, `date()`, ...) answers the same.
+    /// Its [`Part::kind`] is [`PartKind::Unsplit`]: it has no children,
+    /// [`Message::parts`] yields the root alone, and [`Part::text`] is
+    /// `None` (the body's raw bytes are still [`Part::raw_body`]). Its
+    /// [`Part::defects`] are those of the header block and Content-Type
+    /// (the same as `parse` reports, before any defect of the body's
+    /// structure: [`Defect::NoBoundaryFound`],
+    /// [`Defect::MissingFinalBoundary`], [`Defect::EncodedMessageBody`]).
+    /// The Content-Type is read when first asked for (by
+    /// [`Part::content_type`], [`Part::defects`] or what uses them), so a
+    /// listing that shows From, Subject and Date pays nothing for it.
+    /// With [`Options::strict`], only those defects are errors (the
+    /// Content-Type is then read at once), and of the [`Limits`] only the
+    /// header ones apply.
+    pub fn parse_headers_with(input: &'a [u8], options: &Options) -> Result<Message<'a>, Error> {
+        // Room for the fields of most top-level blocks: one allocation.
+        let fields = Vec::with_capacity(FIELDS_CAPACITY);
+        let mut defects = Vec::new();
+        let split =
+            split_header_block_in(input, 0..input.len(), &options.limits, &mut defects, fields)?;
+        let root = Part {
+            input,
+            headers: split.headers,
+            header_range: split.header_range,
+            body_range: split.body_start.min(input.len())..input.len(),
+            // Read on first use (`Part::content_type`), with its defects:
+            // a listing that shows From, Subject and Date never needs it.
+            content_type: ContentType::default(),
+            kind: PartKind::Unsplit,
+            children: Vec::new(),
+            defects,
+            depth: 0,
+            lazy_head: OnceLock::new(),
+        };
+        if options.strict {
+            if let Some(&d) = root.defects().first() {
+                return Err(Error::Defect(d));
+            }
+        }
         Ok(Message { input, root })
     }
 
@@ -127,18 +188,54 @@ fn find_boundaries(
     boundary: &[u8],
     max: usize,
 ) -> Result<Vec<BoundaryLine>, Error> {
-    let mut delim = Vec::with_capacity(boundary.len() + 2);
-    delim.extend_from_slice(b"--");
-    delim.extend_from_slice(boundary);
-    let finder = memmem::Finder::new(&delim);
+    let by_lines = body.len() <= LINE_SCAN_MAX;
+    find_boundaries_by(input, body, boundary, max, by_lines)
+}
+
+/// [`find_boundaries`], reading line by line or with a memmem searcher.
+fn find_boundaries_by(
+    input: &[u8],
+    body: Range<usize>,
+    boundary: &[u8],
+    max: usize,
+    by_lines: bool,
+) -> Result<Vec<BoundaryLine>, Error> {
+    // `--boundary`, on the stack for any boundary RFC 2046 §5.1.1 allows
+    // (at most 70 characters).
+    let mut stack_delim = [0u8; 72];
+    let heap_delim;
+    let delim: &[u8] = match stack_delim.get_mut(..boundary.len() + 2) {
+        Some(d) => {
+            d[..2].copy_from_slice(b"--");
+            d[2..].copy_from_slice(boundary);
+            d
+        }
+        None => {
+            heap_delim = [&b"--"[..], boundary].concat();
+            &heap_delim
+        }
+    };
+    // Building a memmem searcher costs about as much as reading a few
+    // kilobytes line by line, so small bodies (most parts) are read by lines.
+    let finder = (!by_lines).then(|| memmem::Finder::new(delim));
     let mut out = Vec::new();
     let mut pos = body.start;
     let end = body.end;
     while pos < end {
-        let Some(i) = finder.find(&input[pos..end]) else {
-            break;
+        let p = match &finder {
+            Some(finder) => {
+                let Some(i) = finder.find(&input[pos..end]) else {
+                    break;
+                };
+                pos + i
+            }
+            None => {
+                let Some(p) = next_line_with(input, pos, body.start, end, delim) else {
+                    break;
+                };
+                p
+            }
         };
-        let p = pos + i;
         if p != body.start && input[p - 1] != b'\n' {
             pos = p + 1;
             continue;
@@ -185,8 +282,100 @@ fn find_boundaries(
     Ok(out)
 }
 
+/// The fields a header block's list starts with room for: most blocks
+/// fit, and the list (21 fields of 48 bytes) stays under 1 KiB, which
+/// common allocators (glibc's thread cache among them) serve from their
+/// fast path; a longer block grows it.
+const FIELDS_CAPACITY: usize = 21;
+
+/// What one part's header block says: its fields, ranges and content
+/// type, with the defects found reading them.
+struct Head<'a> {
+    headers: Headers<'a>,
+    header_range: Range<usize>,
+    body_range: Range<usize>,
+    content_type: ContentType,
+    defects: Vec<Defect>,
+}
+
+/// The Content-Type of a part with these header fields (the default is
+/// message/rfc822 inside a digest, RFC 2046 §5.1.5, else text/plain,
+/// RFC 2045 §5.2), with a multipart's boundary parameter checked (RFC 2046
+/// §5.1.1): everything about a part's body that its header block alone decides.
+pub(crate) fn content_type_of(
+    headers: &Headers<'_>,
+    in_digest: bool,
+    defects: &mut Vec<Defect>,
+) -> ContentType {
+    let content_type = match headers.get("content-type") {
+        Some(h) => ContentType::parse(&h.value(), defects),
+        None if in_digest => ContentType::new("message", "rfc822"),
+        None => ContentType::default(),
+    };
+    if content_type.main_type() == "multipart" && content_type.boundary().is_none_or(str::is_empty)
+    {
+        push_once(defects, Defect::MissingBoundaryParameter);
+    }
+    content_type
+}
+
+/// Reads the header block at the start of `range` and the Content-Type
+/// ([`content_type_of`]).
+fn read_head<'a>(
+    input: &'a [u8],
+    range: Range<usize>,
+    limits: &Limits,
+    in_digest: bool,
+    scratch: &mut Vec<Header<'a>>,
+) -> Result<Head<'a>, Error> {
+    let mut defects = Vec::new();
+    let split = split_header_block_with(input, range.clone(), limits, &mut defects, scratch)?;
+    let content_type = content_type_of(&split.headers, in_digest, &mut defects);
+    Ok(Head {
+        headers: split.headers,
+        header_range: split.header_range,
+        body_range: split.body_start.min(range.end)..range.end,
+        content_type,
+        defects,
+    })
+}
+
+/// Bodies up to this size are searched for boundary lines line by line
+/// (see [`find_boundaries`]).
+const LINE_SCAN_MAX: usize = 4096;
+
+/// The first line start at or after `pos` (in `start..end`; `start` is one)
+/// whose line begins with `delim`, for [`find_boundaries`]: the same
+/// answer as a substring search that skips matches inside lines. `delim`
+/// starts with `-`, so only lines starting with `-` are compared, found
+/// with `memchr`: a base64 body is one search, text one per `-`-bearing line.
+fn next_line_with(
+    input: &[u8],
+    mut pos: usize,
+    start: usize,
+    end: usize,
+    delim: &[u8],
+) -> Option<usize> {
+    loop {
+        let line_start = pos == start || input[pos - 1] == b'\n';
+        if line_start && input[pos..end].starts_with(delim) {
+            return Some(pos);
+        }
+        let from = if line_start { pos + 1 } else { pos };
+        let dash = from + memchr::memchr(b'-', input.get(from..end)?)?;
+        pos = if input[dash - 1] == b'\n' {
+            dash
+        } else {
+            // Inside a line: no boundary before the next line.
+            dash + 1 + memchr::memchr(b'\n', &input[dash + 1..end])? + 1
+        };
+    }
+}
+
 fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error> {
     let limits: &Limits = &options.limits;
+    // The parts in preorder, and the index of each one's parent (two
+    // lists: four parts of 256 bytes fit an allocator's small-block cache).
     let mut nodes: Vec<Option<Part<'a>>> = Vec::new();
     let mut parents: Vec<Option<usize>> = Vec::new();
     let mut stack = vec![Job {
@@ -197,26 +386,33 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
     }];
     // The fields of each header block are collected here and copied out
     // exactly sized; real messages carry up to a few dozen top-level fields.
-    let mut scratch = Vec::with_capacity(64);
+    let mut scratch = Vec::with_capacity(FIELDS_CAPACITY);
     while let Some(job) = stack.pop() {
         if job.depth > limits.max_depth {
             return Err(Error::DepthLimit(limits.max_depth));
         }
         let index = nodes.len();
-        let mut defects = Vec::new();
-        let split =
-            split_header_block_with(input, job.range.clone(), limits, &mut defects, &mut scratch)?;
-        let content_type = match split.headers.get("content-type") {
-            Some(h) => ContentType::parse(&h.value(), &mut defects),
-            None if job.in_digest => ContentType::new("message", "rfc822"),
-            None => ContentType::default(),
-        };
-        let body_range = split.body_start.min(job.range.end)..job.range.end;
+        let Head {
+            headers,
+            header_range,
+            body_range,
+            content_type,
+            mut defects,
+        } = read_head(
+            input,
+            job.range.clone(),
+            limits,
+            job.in_digest,
+            &mut scratch,
+        )?;
         let mut kind = PartKind::Leaf;
-        let mut child_jobs: Vec<Job> = Vec::new();
+        // The jobs of this part's children go straight onto the stack,
+        // reversed below so that the first child is read first.
+        let first_child = stack.len();
         if content_type.main_type() == "multipart" {
+            // `read_head` noted a missing or empty boundary parameter.
             match content_type.boundary().filter(|b| !b.is_empty()) {
-                None => push_once(&mut defects, Defect::MissingBoundaryParameter),
+                None => {}
                 Some(boundary) => {
                     let room = limits
                         .max_parts
@@ -246,7 +442,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                                 break;
                             }
                             let end = lines.get(k + 1).map_or(body_range.end, |n| n.before);
-                            child_jobs.push(Job {
+                            stack.push(Job {
                                 range: line.after..end.max(line.after),
                                 depth: job.depth + 1,
                                 parent: Some(index),
@@ -263,8 +459,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         } else if content_type.main_type() == "message"
             && matches!(content_type.subtype(), "rfc822" | "global")
         {
-            let te = split
-                .headers
+            let te = headers
                 .get("content-transfer-encoding")
                 .map_or(TransferEncoding::SevenBit, |h| {
                     TransferEncoding::parse(&h.value())
@@ -274,7 +469,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                 TransferEncoding::SevenBit | TransferEncoding::EightBit | TransferEncoding::Binary
             ) {
                 kind = PartKind::Message;
-                child_jobs.push(Job {
+                stack.push(Job {
                     range: body_range.clone(),
                     depth: job.depth + 1,
                     parent: Some(index),
@@ -286,14 +481,15 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         }
         let part = Part {
             input,
-            headers: split.headers,
-            header_range: split.header_range,
+            headers,
+            header_range,
             body_range,
             content_type,
             kind,
-            children: Vec::new(),
+            children: Vec::with_capacity(stack.len() - first_child),
             defects,
             depth: job.depth,
+            lazy_head: OnceLock::new(),
         };
         if options.strict {
             if let Some(&d) = part.defects.first() {
@@ -305,12 +501,12 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                 }
             }
         }
-        if nodes.len() + stack.len() + child_jobs.len() + 1 > limits.max_parts {
+        if nodes.len() + stack.len() + 1 > limits.max_parts {
             return Err(Error::PartLimit(limits.max_parts));
         }
         nodes.push(Some(part));
         parents.push(job.parent);
-        stack.extend(child_jobs.into_iter().rev());
+        stack[first_child..].reverse();
     }
     // Assemble bottom-up: nodes are in preorder, so every child comes after
     // its parent; moving from the end attaches each finished subtree.
@@ -359,6 +555,62 @@ mod tests {
             Message::parse_with(input, &Options::strict()),
             Err(Error::Defect(Defect::NoBoundaryFound))
         ));
+    }
+
+    /// Reading by lines finds the same boundary lines as the memmem
+    /// search (RFC 2046 §5.1.1: a boundary only at a line start).
+    #[test]
+    fn line_scan_finds_the_boundaries_memmem_finds_rfc2046_5_1_1() {
+        let bodies: [&[u8]; 9] = [
+            b"--b\r\nx\r\n--b--\r\n",
+            b"pre --b\n--b\nx--b\n--bb\n--b \t\n\n--b--",
+            b"--b",
+            b"\n--b\r",
+            b"--b\rx\n--b\r\n--b--x\n--b--\n",
+            b"x\n\n--b\n--b\n--b--\n--b\n",
+            b"",
+            b"-\n--\n--b-\n--b--  \r\n",
+            b"a\r\n--b\r\r\n--b\r\n",
+        ];
+        for body in bodies {
+            // Also inside a larger input, not at its start.
+            let input = [&b"H: 1\n\n"[..], body].concat();
+            for range in [
+                0..input.len(),
+                6..input.len(),
+                7..input.len().saturating_sub(1),
+            ] {
+                let range = range.start.min(range.end)..range.end;
+                let get = |by_lines| {
+                    find_boundaries_by(&input, range.clone(), b"b", 100, by_lines)
+                        .unwrap()
+                        .iter()
+                        .map(|l| (l.before, l.after, l.close))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(get(true), get(false), "{body:?} {range:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Reading by lines and the memmem search agree on any body.
+        #[test]
+        fn line_scan_and_memmem_agree_on_any_body(
+            body in proptest::collection::vec(
+                proptest::sample::select(b"--bb\r\n\n \tx".to_vec()), 0..80),
+            cut in 0usize..4,
+        ) {
+            let start = cut.min(body.len());
+            let get = |by_lines| {
+                find_boundaries_by(&body, start..body.len(), b"b", 1000, by_lines)
+                    .unwrap()
+                    .iter()
+                    .map(|l| (l.before, l.after, l.close))
+                    .collect::<Vec<_>>()
+            };
+            proptest::prop_assert_eq!(get(true), get(false));
+        }
     }
 
     #[test]

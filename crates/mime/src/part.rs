@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use crate::Defect;
 use crate::address::AddressList;
@@ -55,6 +56,11 @@ pub enum PartKind {
     /// A message/rfc822 or message/global (RFC 2046 §5.2.1, RFC 6532 §3.7):
     /// the body is a whole message, the single child.
     Message,
+    /// Not examined: [`crate::Message::parse_headers`] read the header
+    /// block only, so the body was not split; whether it is a leaf, a
+    /// multipart or a message the [`Part::content_type`] says, and
+    /// [`crate::Message::parse`] splits it.
+    Unsplit,
 }
 
 /// One part of a message, borrowing the message bytes.
@@ -69,6 +75,14 @@ pub struct Part<'a> {
     pub(crate) children: Vec<Part<'a>>,
     pub(crate) defects: Vec<Defect>,
     pub(crate) depth: usize,
+    /// For a part read by [`crate::Message::parse_headers`]
+    /// ([`PartKind::Unsplit`]): its Content-Type and all its defects, read
+    /// from the header fields on first use (`content_type` and `defects`
+    /// above then hold only the default and the header block's defects).
+    /// Unused by a whole parse, which needs every Content-Type to split
+    /// the tree. Boxed so that it adds two words to every part and
+    /// nothing is allocated until it is read.
+    pub(crate) lazy_head: OnceLock<Box<(ContentType, Vec<Defect>)>>,
 }
 
 impl<'a> Part<'a> {
@@ -113,7 +127,19 @@ impl<'a> Part<'a> {
     /// The Content-Type, or the default: text/plain (RFC 2045 §5.2), or
     /// message/rfc822 inside a multipart/digest (RFC 2046 §5.1.5).
     pub fn content_type(&self) -> &ContentType {
-        &self.content_type
+        match self.kind {
+            PartKind::Unsplit => &self.read_lazy_head().0,
+            _ => &self.content_type,
+        }
+    }
+
+    /// The Content-Type and defects of a header-only part, read once.
+    fn read_lazy_head(&self) -> &(ContentType, Vec<Defect>) {
+        self.lazy_head.get_or_init(|| {
+            let mut defects = self.defects.clone();
+            let content_type = crate::message::content_type_of(&self.headers, false, &mut defects);
+            Box::new((content_type, defects))
+        })
     }
 
     /// The Content-Disposition (RFC 2183), when there is one.
@@ -130,7 +156,7 @@ impl<'a> Part<'a> {
                 return Some(f.to_owned());
             }
         }
-        self.content_type.param("name").map(str::to_owned)
+        self.content_type().param("name").map(str::to_owned)
     }
 
     /// True for Content-Disposition `attachment`.
@@ -189,7 +215,10 @@ impl<'a> Part<'a> {
 
     /// What was wrong with this part's structure (not its children's).
     pub fn defects(&self) -> &[Defect] {
-        &self.defects
+        match self.kind {
+            PartKind::Unsplit => &self.read_lazy_head().1,
+            _ => &self.defects,
+        }
     }
 
     /// The body with its transfer encoding undone, and the defects that
@@ -209,13 +238,14 @@ impl<'a> Part<'a> {
 
     /// For a text/* leaf: the body decoded to UTF-8 from its charset, with
     /// the defects found. Without a charset parameter, UTF-8 is tried, then
-    /// windows-1252.
+    /// windows-1252. `None` for any other part, an unsplit one included
+    /// ([`PartKind::Unsplit`]).
     pub fn decode_text(&self) -> Option<(Cow<'a, str>, Vec<Defect>)> {
-        if !matches!(self.kind, PartKind::Leaf) || self.content_type.main_type() != "text" {
+        if !matches!(self.kind, PartKind::Leaf) || self.content_type().main_type() != "text" {
             return None;
         }
         let (body, mut defects) = self.decode_body();
-        let charset = self.content_type.charset();
+        let charset = self.content_type().charset();
         let text = match body {
             Cow::Borrowed(b) => match charset {
                 Some(label) => decode_charset(label.as_bytes(), b, &mut defects),
@@ -312,7 +342,7 @@ impl<'a> Part<'a> {
     /// For a message/delivery-status (or message/global-delivery-status,
     /// RFC 6533) part: its typed per-recipient results (RFC 3464).
     pub fn delivery_status(&self) -> Option<DeliveryStatus> {
-        let ct = &self.content_type;
+        let ct = self.content_type();
         if ct.main_type() != "message"
             || !(ct.subtype() == "delivery-status" || ct.subtype() == "global-delivery-status")
         {
