@@ -230,7 +230,7 @@ async fn save(
 
 /// From and Subject of a header, decoded; `-` when missing.
 fn summary(header: &[u8]) -> (String, String) {
-    let Ok(message) = postwire_mime::Message::parse(header) else {
+    let Ok(message) = postwire_mime::Message::parse_headers(header) else {
         return ("-".into(), "-".into());
     };
     let from = message

@@ -1,7 +1,7 @@
 //! SMTP: mail for a user is accepted and stored; AUTH (SCRAM-SHA-256-PLUS,
 //! SCRAM-SHA-256, PLAIN, LOGIN; after STARTTLS only) identifies submitters.
 
-use std::io;
+use std::io::{self, Write as _};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use postwire_smtp::server::{
     self, Authentication, BodySink, ConnectionLimit, Decision, Envelope, Handler, Mechanism,
     SecretKind, SecretRequest, ServerConfig, ServerOptions, Session, StoredSecret, TlsMode,
 };
-use postwire_smtp_proto::{ClientId, Domain, ForwardPath, RcptParameters, Reply};
+use postwire_smtp_proto::{Domain, ForwardPath, RcptParameters, Reply};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_util::compat::TokioAsyncReadCompatExt;
@@ -156,7 +156,16 @@ impl Handler for Smtp {
             return Err(local_error());
         }
         let (file_name, id) = self.store.unique();
-        let trace = trace_headers(session, envelope, self.peer.ip(), &id);
+        // Room for the trace lines and the message: its declared SIZE
+        // (RFC 1870) when there is one, else a typical small message.
+        let expected = envelope
+            .params
+            .size
+            .and_then(|size| usize::try_from(size).ok())
+            .unwrap_or(2048)
+            .min(SPILL_THRESHOLD);
+        let mut trace = Vec::with_capacity(512 + expected);
+        trace_headers(&mut trace, session, envelope, self.peer.ip(), &id);
         let mut message = Message {
             store: self.store.clone(),
             conn: self.conn,
@@ -165,13 +174,9 @@ impl Handler for Smtp {
             from: envelope.from.to_string(),
             users,
             size: 0,
-            target: Target::Buffer(Vec::with_capacity(trace.len() + 4096)),
+            target: Target::Buffer(Vec::new()),
         };
-        message.write(&trace).await.map_err(|e| {
-            log!("conn {} message {} not stored: {e}", self.conn, message.id);
-            local_error()
-        })?;
-        message.size = 0;
+        message.target = Target::Buffer(trace);
         Ok(message)
     }
 }
@@ -180,24 +185,25 @@ fn local_error() -> Reply {
     server::reply(451, (4, 3, 0), "Local error in processing").expect("a valid constant reply")
 }
 
-/// `Return-Path:` and `Received:` (RFC 5321 §4.4; RFC 5322 §3.6.7).
-fn trace_headers(session: &Session, envelope: &Envelope, ip: IpAddr, id: &str) -> Vec<u8> {
-    let helo = session
-        .helo
-        .as_ref()
-        .map(ClientId::to_string)
-        .unwrap_or_else(|| "unknown".to_owned());
-    let literal = match ip {
-        IpAddr::V4(v4) => format!("[{v4}]"),
-        IpAddr::V6(v6) => format!("[IPv6:{v6}]"),
+/// Writes `Return-Path:` and `Received:` (RFC 5321 §4.4; RFC 5322 §3.6.7)
+/// into `out`, in one pass without intermediate strings.
+fn trace_headers(out: &mut Vec<u8>, session: &Session, envelope: &Envelope, ip: IpAddr, id: &str) {
+    let helo: &dyn std::fmt::Display = match &session.helo {
+        Some(helo) => helo,
+        None => &"unknown",
     };
-    format!(
-        "Return-Path: {}\r\nReceived: from {helo} ({literal}) by {HOSTNAME} with {} id {id}; {}\r\n",
+    let (open, ip): (&str, &dyn std::fmt::Display) = match &ip {
+        IpAddr::V4(v4) => ("[", v4),
+        IpAddr::V6(v6) => ("[IPv6:", v6),
+    };
+    // Writing into a Vec cannot fail.
+    let _ = write!(
+        out,
+        "Return-Path: {}\r\nReceived: from {helo} ({open}{ip}]) by {HOSTNAME} with {} id {id}; {}\r\n",
         envelope.from,
         session.protocol_name(),
-        rfc5322_date(wall_clock()),
-    )
-    .into_bytes()
+        Rfc5322Date(wall_clock()),
+    );
 }
 
 /// The wall clock, for `Received:` dates and Maildir names. The library
@@ -208,32 +214,38 @@ pub(crate) fn wall_clock() -> SystemTime {
 }
 
 /// `date-time` of RFC 5322 §3.3 in UTC: `Sat, 28 Nov 2026 08:11:25 +0000`.
-pub(crate) fn rfc5322_date(time: SystemTime) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = time
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = secs / 86_400;
-    let (hour, min, sec) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{}, {day:02} {} {year} {hour:02}:{min:02}:{sec:02} +0000",
-        DAYS[(days % 7) as usize],
-        MONTHS[(month - 1) as usize],
-    )
+pub(crate) struct Rfc5322Date(pub(crate) SystemTime);
+
+impl std::fmt::Display for Rfc5322Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let secs = self
+            .0
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let days = secs / 86_400;
+        let (hour, min, sec) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+        // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+        let z = days as i64 + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        write!(
+            f,
+            "{}, {day:02} {} {year} {hour:02}:{min:02}:{sec:02} +0000",
+            DAYS[(days % 7) as usize],
+            MONTHS[(month - 1) as usize],
+        )
+    }
 }
 
 /// Messages up to this size are buffered and written to the Maildir in one
@@ -299,6 +311,9 @@ impl Message {
     async fn deliver(&mut self) -> io::Result<()> {
         let Some(dir) = self.store.maildir().map(std::path::Path::to_path_buf) else {
             if let Target::Buffer(content) = &mut self.target {
+                // Kept for good: give back the room reserved for a larger
+                // message.
+                content.shrink_to_fit();
                 let content = Bytes::from(std::mem::take(content));
                 self.store.deliver_to_memory(&self.id, &self.users, content);
             }
@@ -389,9 +404,10 @@ mod tests {
     #[test]
     fn date_is_rfc5322_3_3() {
         let t = UNIX_EPOCH + std::time::Duration::from_secs(1_795_853_485);
-        assert_eq!(rfc5322_date(t), "Sat, 28 Nov 2026 08:11:25 +0000");
-        assert_eq!(rfc5322_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 +0000");
+        let date = |t| Rfc5322Date(t).to_string();
+        assert_eq!(date(t), "Sat, 28 Nov 2026 08:11:25 +0000");
+        assert_eq!(date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 +0000");
         let leap = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400);
-        assert_eq!(rfc5322_date(leap), "Tue, 29 Feb 2000 00:00:00 +0000");
+        assert_eq!(date(leap), "Tue, 29 Feb 2000 00:00:00 +0000");
     }
 }
