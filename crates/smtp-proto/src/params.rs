@@ -218,9 +218,53 @@ impl MailParameters {
     /// input: the caller checked it (a command line), or it is ASCII. Values
     /// kept as text are checked on their own.
     pub(crate) fn parse_bytes(input: &[u8]) -> Result<Self, ParseError> {
+        Self::parse_usual(input).map_or_else(|| Self::parse_all(input), Ok)
+    }
+
+    /// Every parameter, through the generic `esmtp-param` scan.
+    fn parse_all(input: &[u8]) -> Result<Self, ParseError> {
         let mut p = Self::default();
         for_each_param(input, |keyword, value| p.add(keyword, value))?;
         Ok(p)
+    }
+
+    /// `SIZE=` and `BODY=` only, single spaces apart: what Postfix,
+    /// Exchange and most other MTAs send with every MAIL. Each keyword is
+    /// matched by its length and its value by its own rule, without the
+    /// generic scan of every octet; anything else, and every error, is left
+    /// to [`parse_all`](Self::parse_all) (`None`). Both rules are stricter
+    /// than `esmtp-value`, so what this accepts the scan accepts the same.
+    fn parse_usual(mut input: &[u8]) -> Option<Self> {
+        let mut p = Self::default();
+        loop {
+            let rest = if let Some(value) = strip_keyword(input, b"size=") {
+                let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
+                if p.size.is_some() {
+                    return None;
+                }
+                p.size = Some(parse_u64(&value[..digits])?);
+                &value[digits..]
+            } else if let Some(value) = strip_keyword(input, b"body=") {
+                let len = memchr::memchr(b' ', value).unwrap_or(value.len());
+                let body = match &value[..len] {
+                    v if eq_ignore_case(v, b"8bitmime") => Body::EightBitMime,
+                    v if eq_ignore_case(v, b"7bit") => Body::SevenBit,
+                    v if eq_ignore_case(v, b"binarymime") => Body::BinaryMime,
+                    _ => return None,
+                };
+                if p.body.replace(body).is_some() {
+                    return None;
+                }
+                &value[len..]
+            } else {
+                return None;
+            };
+            match rest {
+                [] => return Some(p),
+                [b' ', next @ ..] if !next.is_empty() && next[0] != b' ' => input = next,
+                _ => return None,
+            }
+        }
     }
 
     fn add(&mut self, keyword: &[u8], value: Option<&[u8]>) -> Result<(), ParseError> {
@@ -362,9 +406,19 @@ impl RcptParameters {
     /// [`RcptParameters::parse`] without the UTF-8 check of the whole
     /// input, like [`MailParameters::parse_bytes`].
     pub(crate) fn parse_bytes(input: &[u8]) -> Result<Self, ParseError> {
-        let mut p = Self::default();
-        for_each_param(input, |keyword, value| p.add(keyword, value))?;
-        Ok(p)
+        match strip_keyword(input, b"notify=").and_then(notify_list) {
+            // `NOTIFY=` alone, the DSN request MTAs add to RCPT: matched
+            // by its own rule, as `MailParameters::parse_usual` does.
+            Some((notify, [])) => Ok(Self {
+                notify: Some(notify),
+                ..Self::default()
+            }),
+            _ => {
+                let mut p = Self::default();
+                for_each_param(input, |keyword, value| p.add(keyword, value))?;
+                Ok(p)
+            }
+        }
     }
 
     fn add(&mut self, keyword: &[u8], value: Option<&[u8]>) -> Result<(), ParseError> {
@@ -598,15 +652,23 @@ fn priority_value(v: &[u8]) -> Result<i8, ParseError> {
 /// `notify-list-element = "SUCCESS" / "FAILURE" / "DELAY"` (RFC 3461 §4.1).
 /// An element given twice is an error.
 fn notify_value(v: &[u8]) -> Result<Notify, ParseError> {
-    let bad = || ParseError::new(ParseErrorKind::Parameter);
-    if eq_ignore_case(v, b"never") {
-        return Ok(Notify::Never);
+    match notify_list(v) {
+        Some((notify, [])) => Ok(notify),
+        _ => Err(ParseError::new(ParseErrorKind::Parameter)),
+    }
+}
+
+/// [`notify_value`] at the start of `v`: the value and what follows it.
+/// Each element is matched in place, its length known from its first
+/// letter; a comma continues the list. `None` when no value starts here,
+/// or an element is given twice.
+fn notify_list(v: &[u8]) -> Option<(Notify, &[u8])> {
+    if let Some(rest) = strip_keyword(v, b"never") {
+        return Some((Notify::Never, rest));
     }
     let (mut success, mut failure, mut delay) = (false, false, false);
     let mut rest = v;
     loop {
-        // Each element is matched in place, its length known from its
-        // first letter; a comma or the end must follow.
         let (slot, len) = match rest.first().map(|b| b | 0x20) {
             Some(b's') if rest.get(..7).is_some_and(|e| eq_ignore_case(e, b"success")) => {
                 (&mut success, 7)
@@ -617,23 +679,32 @@ fn notify_value(v: &[u8]) -> Result<Notify, ParseError> {
             Some(b'd') if rest.get(..5).is_some_and(|e| eq_ignore_case(e, b"delay")) => {
                 (&mut delay, 5)
             }
-            _ => return Err(bad()),
+            _ => return None,
         };
-        if *slot {
-            return Err(bad());
+        if std::mem::replace(slot, true) {
+            return None;
         }
-        *slot = true;
-        match rest.get(len..) {
-            Some([]) => break,
-            Some([b',', next @ ..]) => rest = next,
-            _ => return Err(bad()),
+        rest = &rest[len..];
+        match rest {
+            [b',', next @ ..] => rest = next,
+            _ => break,
         }
     }
-    Ok(Notify::On {
-        success,
-        failure,
-        delay,
-    })
+    Some((
+        Notify::On {
+            success,
+            failure,
+            delay,
+        },
+        rest,
+    ))
+}
+
+/// `input` after `keyword` (given in lowercase, matched case-insensitively),
+/// if it starts with it.
+fn strip_keyword<'a, const N: usize>(input: &'a [u8], keyword: &[u8; N]) -> Option<&'a [u8]> {
+    let (head, rest) = input.split_at_checked(N)?;
+    eq_ignore_case(head, keyword).then_some(rest)
 }
 
 #[cfg(test)]
@@ -673,6 +744,89 @@ mod tests {
             let v = parts.concat();
             prop_assert_eq!(notify_value(&v).ok(), notify_model(&v));
         }
+    }
+
+    /// Whole MAIL and RCPT parameters, the usual ones and their near
+    /// misses, each followed by a separator (or none).
+    fn param_list() -> impl Strategy<Value = Vec<u8>> {
+        let param = prop_oneof![
+            Just(&b"SIZE=12345"[..]),
+            Just(&b"size=0"[..]),
+            Just(&b"SIZE="[..]),
+            Just(&b"SIZE=99999999999999999999999"[..]),
+            Just(&b"SIZE=12a"[..]),
+            Just(&b"BODY=8BITMIME"[..]),
+            Just(&b"body=7bit"[..]),
+            Just(&b"Body=BinaryMIME"[..]),
+            Just(&b"BODY=8BITMIMEX"[..]),
+            Just(&b"BODY="[..]),
+            Just(&b"NOTIFY=SUCCESS,FAILURE"[..]),
+            Just(&b"notify=never"[..]),
+            Just(&b"NOTIFY=DELAY,DELAY"[..]),
+            Just(&b"NOTIFY=SUCCESS,"[..]),
+            Just(&b"NOTIFY=NEVER,DELAY"[..]),
+            Just(&b"NOTIFY="[..]),
+            Just(&b"ORCPT=rfc822;a"[..]),
+            Just(&b"SMTPUTF8"[..]),
+            Just(&b"X=Y"[..]),
+            Just(&b"="[..]),
+        ];
+        let separator = prop_oneof![
+            4 => Just(&b" "[..]),
+            1 => Just(&b"  "[..]),
+            1 => Just(&b"\t"[..]),
+            1 => Just(&b""[..]),
+        ];
+        proptest::collection::vec((param, separator), 0..5).prop_map(|items| {
+            let mut out = Vec::new();
+            for (i, (param, separator)) in items.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(separator);
+                }
+                out.extend_from_slice(param);
+            }
+            out
+        })
+    }
+
+    proptest! {
+        // Cheap cases; enough of them to pair every two parameters often.
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The direct match of the usual parameters decides exactly as the
+        /// generic `esmtp-param` scan does (RFC 5321 §4.1.2, RFC 1870,
+        /// RFC 6152, RFC 3461 §4.1).
+        #[test]
+        fn usual_parameters_agree_with_the_generic_scan(
+            input in param_list()
+        ) {
+            if let Some(fast) = MailParameters::parse_usual(&input) {
+                prop_assert_eq!(MailParameters::parse_all(&input), Ok(fast));
+            }
+            prop_assert_eq!(
+                MailParameters::parse_bytes(&input),
+                MailParameters::parse_all(&input)
+            );
+            let mut generic = RcptParameters::default();
+            let generic = for_each_param(&input, |k, v| generic.add(k, v)).map(|()| generic);
+            prop_assert_eq!(RcptParameters::parse_bytes(&input), generic);
+        }
+    }
+
+    #[test]
+    fn usual_parameters_take_the_direct_match() {
+        let p = MailParameters::parse_usual(b"SIZE=12345 BODY=8BITMIME").unwrap();
+        assert_eq!((p.size, p.body), (Some(12345), Some(Body::EightBitMime)));
+        assert!(MailParameters::parse_usual(b"SIZE=1 SIZE=2").is_none());
+        assert!(MailParameters::parse_usual(b"SIZE=1  BODY=7BIT").is_none());
+        assert!(MailParameters::parse_usual(b"SMTPUTF8").is_none());
+        assert!(MailParameters::parse_bytes(b"SIZE=1 SIZE=2").is_err());
+        assert_eq!(
+            MailParameters::parse_bytes(b"SIZE=1  BODY=7BIT")
+                .unwrap()
+                .body,
+            Some(Body::SevenBit)
+        );
     }
 
     #[test]
