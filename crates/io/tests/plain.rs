@@ -144,56 +144,41 @@ async fn machine_timeout_fires_through_the_clock_rfc5321_4_5_3_2() {
     assert!(client.next_event().await.unwrap().is_none());
 }
 
-/// The driver keeps a timer armed for an earlier deadline when the machine
-/// moves its deadline later; that timer's early wake-up must re-arm for the
-/// new deadline, not time the machine out.
-#[tokio::test(start_paused = true)]
-async fn deadline_moved_later_fires_at_the_new_deadline_only() {
+/// Arms the machine's deadline at 300 s, waits 100 s (no event, no
+/// timeout), moves the deadline to `moved` seconds, and returns when the
+/// machine timed out, in seconds from the start.
+async fn timeout_after_moving_the_deadline(moved: u64) -> Duration {
     let (a, _silent_peer) = duplex(1024);
     let mut client = Connection::new(a, LineMachine::client(), TokioClock);
     let start = tokio::time::Instant::now();
-    client
-        .protocol_mut()
-        .set_deadline(Some(start.into_std() + Duration::from_secs(300)));
+    let at = |secs| Some(start.into_std() + Duration::from_secs(secs));
+    client.protocol_mut().set_deadline(at(300));
     let waited = tokio::time::timeout(Duration::from_secs(100), client.next_event()).await;
     assert!(waited.is_err(), "no event and no timeout before 300 s");
-    client
-        .protocol_mut()
-        .set_deadline(Some(start.into_std() + Duration::from_secs(600)));
+    client.protocol_mut().set_deadline(at(moved));
     let err = client.next_event().await.unwrap_err();
     assert!(
         matches!(err, Error::Protocol(MachineError::Timeout)),
         "{err:?}"
     );
-    assert!(
-        start.elapsed() >= Duration::from_secs(600),
-        "{:?}",
-        start.elapsed()
-    );
-    assert!(start.elapsed() < Duration::from_secs(601));
+    start.elapsed()
+}
+
+/// The driver keeps a timer armed for an earlier deadline when the machine
+/// moves its deadline later; that timer's early wake-up must re-arm for the
+/// new deadline, not time the machine out.
+#[tokio::test(start_paused = true)]
+async fn deadline_moved_later_fires_at_the_new_deadline_only() {
+    let fired = timeout_after_moving_the_deadline(600).await;
+    assert!(fired >= Duration::from_secs(600), "{fired:?}");
+    assert!(fired < Duration::from_secs(601), "{fired:?}");
 }
 
 #[tokio::test(start_paused = true)]
 async fn deadline_moved_earlier_fires_at_the_new_deadline() {
-    let (a, _silent_peer) = duplex(1024);
-    let mut client = Connection::new(a, LineMachine::client(), TokioClock);
-    let start = tokio::time::Instant::now();
-    client
-        .protocol_mut()
-        .set_deadline(Some(start.into_std() + Duration::from_secs(300)));
-    let waited = tokio::time::timeout(Duration::from_secs(100), client.next_event()).await;
-    assert!(waited.is_err());
-    client
-        .protocol_mut()
-        .set_deadline(Some(start.into_std() + Duration::from_secs(200)));
-    let err = client.next_event().await.unwrap_err();
-    assert!(matches!(err, Error::Protocol(MachineError::Timeout)));
-    assert!(start.elapsed() >= Duration::from_secs(200));
-    assert!(
-        start.elapsed() < Duration::from_secs(201),
-        "{:?}",
-        start.elapsed()
-    );
+    let fired = timeout_after_moving_the_deadline(200).await;
+    assert!(fired >= Duration::from_secs(200), "{fired:?}");
+    assert!(fired < Duration::from_secs(201), "{fired:?}");
 }
 
 #[tokio::test]
