@@ -154,6 +154,43 @@ async fn rset_handler_hook_sees_a_plain_rset_rfc5321_4_1_1_5() {
     assert_eq!(record.calls(), vec!["helo x.test", "rset"]);
 }
 
+/// `EHLO my_host` (an underscore: no domain, RFC 5321 §4.1.2) reaches
+/// `Handler::helo_nonstandard`, which may refuse it as Postfix's
+/// `reject_invalid_helo_hostname` does; an accepted one is kept in the
+/// session for logs, never as a `ClientId`.
+#[tokio::test]
+async fn nonstandard_helo_names_reach_the_handler_rfc5321_4_1_1_1() {
+    let (listener, addr) = listener().await;
+    let record = Record::default();
+    let spy = Policy {
+        record: record.clone(),
+    };
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        serve(socket.compat(), &options(false), spy).await
+    });
+    let mut c = connect(addr).await;
+    assert!(reply(&mut c).await.starts_with("220 "));
+    c.get_mut().write_all(b"EHLO bad_host\r\n").await.unwrap();
+    assert!(
+        reply(&mut c)
+            .await
+            .starts_with("501 5.5.2 invalid hostname")
+    );
+    c.get_mut().write_all(b"EHLO my_host\r\n").await.unwrap();
+    assert!(reply(&mut c).await.starts_with("250-mx.test"));
+    c.get_mut().write_all(b"QUIT\r\n").await.unwrap();
+    assert!(reply(&mut c).await.starts_with("221 "));
+    let session = server.await.unwrap().unwrap();
+    assert_eq!(session.helo, None);
+    assert_eq!(session.helo_nonstandard.as_deref(), Some("my_host"));
+    assert_eq!(session.protocol_name(), "ESMTP");
+    assert_eq!(
+        record.calls(),
+        vec!["helo-nonstandard bad_host", "helo-nonstandard my_host"]
+    );
+}
+
 #[tokio::test]
 async fn rset_injected_before_the_client_hello_fails_the_handshake_s02() {
     let (listener, addr) = listener().await;

@@ -52,6 +52,11 @@ pub struct Session {
     pub helo: Option<ClientId>,
     /// Which greeting it used.
     pub helo_kind: Option<HeloKind>,
+    /// The name of an accepted greeting that was neither a domain nor an
+    /// address literal (`EHLO my_host`, see
+    /// [`Handler::helo_nonstandard`]), kept for logs and for a comment in a
+    /// `Received:` field, never as its `From-domain` (RFC 5321 §4.4).
+    pub helo_nonstandard: Option<String>,
     /// Whether TLS is active (STARTTLS done, or implicit TLS).
     pub tls: bool,
     /// The identity an accepted AUTH established (RFC 4954 §4), from
@@ -139,14 +144,32 @@ pub trait Handler: Send {
 
     /// `HELO`, `EHLO` or `LHLO` with the client's name (RFC 5321 §4.1.1.1).
     /// The default accepts. Names that are no [`ClientId`] (`EHLO my_host`)
-    /// do not reach it: they are accepted, as Postfix does, unless
-    /// `config.quirks.lenient_helo` is off, which refuses them with `501`.
+    /// go to [`helo_nonstandard`](Self::helo_nonstandard) instead, or are
+    /// refused with `501` when `config.quirks.lenient_helo` is off.
     fn helo(
         &mut self,
         session: &Session,
         client: &ClientId,
     ) -> impl Future<Output = Decision> + Send {
         let _ = (session, client);
+        async { Decision::Accept }
+    }
+
+    /// `HELO`, `EHLO` or `LHLO` with a name that is neither a domain nor an
+    /// address literal (`EHLO my_host`: an underscore, a label over 63
+    /// octets), taken under `config.quirks.lenient_helo`. `name` is the
+    /// argument as sent: 1 to 255 octets of UTF-8 without spaces or control
+    /// characters. The default accepts, as Postfix does unless
+    /// `reject_invalid_helo_hostname` is among its `smtpd_helo_restrictions`;
+    /// a server that wants that strictness returns a reply here (`501
+    /// 5.5.2` is Postfix's).
+    fn helo_nonstandard(
+        &mut self,
+        session: &Session,
+        kind: HeloKind,
+        name: &str,
+    ) -> impl Future<Output = Decision> + Send {
+        let _ = (session, kind, name);
         async { Decision::Accept }
     }
 

@@ -97,22 +97,20 @@ where
             Event::Helo { id, kind, client } => {
                 envelope = None;
                 let decision = handler.helo(&session, &client).await;
-                if answer(&mut conn, id, decision) {
-                    session.helo = Some(client);
-                    session.helo_kind = Some(kind);
-                } else {
-                    session.helo = None;
-                    session.helo_kind = None;
-                }
+                let accepted = answer(&mut conn, id, decision);
+                session.helo = accepted.then_some(client);
+                session.helo_kind = accepted.then_some(kind);
+                session.helo_nonstandard = None;
             }
-            Event::HeloNonstandard { id, kind, .. } => {
+            Event::HeloNonstandard { id, kind, name } => {
                 // A name that is no `ClientId` (`EHLO my_host`, taken by
-                // `Quirks::lenient_helo`, as Postfix does): `Handler::helo`
-                // cannot be asked, so it is accepted and no name is kept.
+                // `Quirks::lenient_helo`, as Postfix does).
                 envelope = None;
-                accept(&mut conn, id);
+                let decision = handler.helo_nonstandard(&session, kind, &name).await;
+                let accepted = answer(&mut conn, id, decision);
                 session.helo = None;
-                session.helo_kind = Some(kind);
+                session.helo_kind = accepted.then_some(kind);
+                session.helo_nonstandard = accepted.then_some(name);
             }
             Event::Mail { id, from, params } => {
                 let decision = handler.mail_from(&session, &from, &params).await;

@@ -12,8 +12,8 @@ use futures_io::{AsyncRead, AsyncWrite};
 use postwire_io::{Clock, Connection, Sleep, TlsRole};
 use postwire_sasl::client::{ClientMechanism, Credentials};
 use postwire_smtp::server::{
-    self, Authentication, BodySink, Decision, Envelope, Handler, Mechanism, ServerOptions, Session,
-    TlsMode,
+    self, Authentication, BodySink, Decision, Envelope, Handler, HeloKind, Mechanism,
+    ServerOptions, Session, TlsMode,
 };
 use postwire_smtp_proto::client::{
     BodyInfo, Client, ClientConfig, Envelope as ClientEnvelope, Event, StartTlsPolicy,
@@ -112,6 +112,22 @@ impl Handler for Policy {
     async fn helo(&mut self, _session: &Session, client: &ClientId) -> Decision {
         self.record.log(format!("helo {client}"));
         Decision::Accept
+    }
+
+    /// Takes `EHLO my_host`, refuses names starting with `bad_` with
+    /// Postfix's `501 5.5.2`.
+    async fn helo_nonstandard(
+        &mut self,
+        _session: &Session,
+        _kind: HeloKind,
+        name: &str,
+    ) -> Decision {
+        self.record.log(format!("helo-nonstandard {name}"));
+        if name.starts_with("bad_") {
+            Decision::Reply(server::reply(501, (5, 5, 2), "invalid hostname").unwrap())
+        } else {
+            Decision::Accept
+        }
     }
 
     async fn mail_from(
