@@ -185,11 +185,11 @@ pub enum SaslError {
     /// SASLprep prohibits (RFC 4013 §2.3).
     #[error("forbidden byte in {0}")]
     ForbiddenByte(Field),
-    /// A field holds a character outside what this crate's SASLprep covers
-    /// (ASCII and Latin-1 after the RFC 4013 §2.1 mappings): full NFKC
-    /// normalization needs Unicode tables this crate does not carry, so
-    /// the password is refused rather than prepared wrongly.
-    #[error("{0} holds a character saslprep cannot prepare here")]
+    /// A field holds a character or a mix of text directions that SASLprep
+    /// prohibits (RFC 4013 §2.3 and §2.4: private use, non-characters,
+    /// unassigned code points, right-to-left text mixed with left-to-right),
+    /// so the password is refused rather than prepared wrongly.
+    #[error("{0} holds a character saslprep prohibits")]
     UnsupportedCharacter(Field),
     /// A field is longer than the limit (see `server::Limits`).
     #[error("{0} is too long")]

@@ -141,13 +141,13 @@
 //!
 //! # Limits
 //!
-//! - SASLprep (RFC 4013) is complete for ASCII and Latin-1 (U+0000 to
-//!   U+00FF, including the NFKC mapping of its compatibility characters)
-//!   and for the RFC 3454 B.1 and C.1.2 mappings. NFKC beyond Latin-1 needs
-//!   Unicode tables this crate does not carry, so such a SCRAM password is
-//!   refused with [`SaslError::UnsupportedCharacter`] rather than prepared
-//!   wrongly; [`Credentials::mechanisms`](client::Credentials::mechanisms)
-//!   then leaves SCRAM out. PLAIN, LOGIN and CRAM-MD5 pass passwords on
+//! - SCRAM passwords go through SASLprep (RFC 4013, with the `stringprep`
+//!   crate's Unicode 3.2 tables), in any script. A password SASLprep
+//!   prohibits (controls, private use, unassigned code points, mixed text
+//!   directions) is refused with [`SaslError::ForbiddenByte`] or
+//!   [`SaslError::UnsupportedCharacter`] rather than prepared wrongly;
+//!   [`Credentials::mechanisms`](client::Credentials::mechanisms) then
+//!   leaves SCRAM out. PLAIN, LOGIN and CRAM-MD5 pass passwords on
 //!   unprepared, and no mechanism prepares user names.
 //! - SCRAM-SHA-1 and SCRAM-SHA-512 are not implemented, nor the
 //!   `tls-unique` channel binding (unsafe without RFC 7627, absent in TLS

@@ -1,105 +1,41 @@
 //! SASLprep (RFC 4013), for SCRAM passwords (RFC 5802 §2.2 `Normalize`).
 //!
-//! Full SASLprep needs the Unicode NFKC tables (RFC 3454 §4 and Unicode
-//! 3.2), which this crate does not carry. What it implements exactly is:
+//! The profile itself (RFC 4013 §2: the B.1 and C.1.2 mappings, NFKC, the
+//! prohibited output of §2.3, the bidirectional rule of §2.4, unassigned
+//! code points refused as for stored strings) comes from the `stringprep`
+//! crate, which carries the Unicode 3.2 tables of RFC 3454 that it needs.
+//! Client and server must derive the same key from the same password, so a
+//! password SASLprep refuses is refused with a clear error, never passed
+//! through unprepared.
 //!
-//! - RFC 4013 §2.1 mapping, complete: the non-ASCII space characters of
-//!   RFC 3454 C.1.2 become U+0020, the "commonly mapped to nothing"
-//!   characters of B.1 are removed;
-//! - RFC 4013 §2.2 NFKC, for every character up to U+00FF (ASCII and
-//!   Latin-1, which covers most Western European passwords): all of them
-//!   are NFKC-stable except the thirteen compatibility characters
-//!   (`ª º ¹ ² ³ ¼ ½ ¾ µ ¨ ¯ ´ ¸`), which are mapped here to their NFKC
-//!   form by a table;
-//! - RFC 4013 §2.3 prohibition of ASCII and C1 control characters.
-//!
-//! Any other character (above U+00FF after mapping) is refused with
-//! [`SaslError::UnsupportedCharacter`] instead of being passed through
-//! un-normalized, which could make the client and the server derive
-//! different keys from the same password. Bidirectional checks (§2.4) have
-//! nothing to check in Latin-1.
+//! Secrets: the prepared password is moved into a [`Secret`] and the
+//! caller's copy is never kept. The crate's own intermediate buffers are
+//! not zeroized; for ASCII input, most passwords, it returns the input
+//! unchanged and allocates nothing.
 
 use postwire_core::Secret;
-use zeroize::Zeroizing;
+use zeroize::Zeroize;
 
 use crate::{Field, SaslError};
 
-/// RFC 3454 B.1: characters "commonly mapped to nothing".
-fn mapped_to_nothing(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{034F}'
-            | '\u{1806}'
-            | '\u{180B}'..='\u{180D}'
-            | '\u{200B}'..='\u{200D}'
-            | '\u{2060}'
-            | '\u{FE00}'..='\u{FE0F}'
-            | '\u{FEFF}'
-    )
-}
-
-/// RFC 3454 C.1.2: non-ASCII space characters (U+200B is in B.1 as well,
-/// and B.1 wins here, as in most implementations).
-fn non_ascii_space(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00A0}' | '\u{1680}' | '\u{2000}'..='\u{200B}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
-    )
-}
-
-/// The NFKC form of the Latin-1 compatibility characters (UnicodeData.txt
-/// decomposition mappings, recomposed).
-fn latin1_compatibility(c: char) -> Option<&'static str> {
-    Some(match c {
-        '\u{00A8}' => " \u{0308}",
-        '\u{00AA}' => "a",
-        '\u{00AF}' => " \u{0304}",
-        '\u{00B2}' => "2",
-        '\u{00B3}' => "3",
-        '\u{00B4}' => " \u{0301}",
-        '\u{00B5}' => "\u{03BC}",
-        '\u{00B8}' => " \u{0327}",
-        '\u{00B9}' => "1",
-        '\u{00BA}' => "o",
-        '\u{00BC}' => "1\u{2044}4",
-        '\u{00BD}' => "1\u{2044}2",
-        '\u{00BE}' => "3\u{2044}4",
-        _ => return None,
-    })
-}
-
-/// Prepares `input` with the RFC 4013 subset described in the module docs.
-///
-/// Errors: a control character is [`SaslError::ForbiddenByte`], a character
-/// outside the covered range [`SaslError::UnsupportedCharacter`], and a
-/// string that maps to nothing [`SaslError::EmptyField`], all for `field`.
+/// Prepares `input` with SASLprep. Control characters (RFC 4013 §2.3,
+/// RFC 3454 C.2.1 and C.2.2) are [`SaslError::ForbiddenByte`], every other
+/// character or mix of text directions SASLprep prohibits
+/// [`SaslError::UnsupportedCharacter`], and a result that is empty after
+/// the mappings [`SaslError::EmptyField`].
 pub(crate) fn saslprep(input: &str, field: Field) -> Result<Secret<String>, SaslError> {
-    // Sized once (the longest mapping is 3 chars of at most 3 octets for a
-    // 2-octet input), so no reallocation leaves a copy behind.
-    // Zeroized on drop, so an early return leaves no partial copy.
-    let mut buf = Zeroizing::new(String::with_capacity(input.len() * 5));
-    for c in input.chars() {
-        if mapped_to_nothing(c) {
-            continue;
-        }
-        if non_ascii_space(c) {
-            buf.push(' ');
-        } else if c.is_control() {
-            // C.2.1 (U+0000-U+001F, U+007F) and C.2.2 (U+0080-U+009F).
-            return Err(SaslError::ForbiddenByte(field));
-        } else if let Some(nfkc) = latin1_compatibility(c) {
-            buf.push_str(nfkc);
-        } else if u32::from(c) <= 0xFF {
-            buf.push(c);
-        } else {
-            return Err(SaslError::UnsupportedCharacter(field));
-        }
+    if input.chars().any(char::is_control) {
+        return Err(SaslError::ForbiddenByte(field));
     }
-    if buf.is_empty() {
+    let mut prepared = match stringprep::saslprep(input) {
+        Ok(prepared) => prepared.into_owned(),
+        Err(_) => return Err(SaslError::UnsupportedCharacter(field)),
+    };
+    if prepared.is_empty() {
+        prepared.zeroize();
         return Err(SaslError::EmptyField(field));
     }
-    Ok(Secret::new(std::mem::take(&mut *buf)))
+    Ok(Secret::new(prepared))
 }
 
 #[cfg(test)]
@@ -111,7 +47,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc4013_3_examples_within_the_covered_range() {
+    fn rfc4013_3_examples() {
         // 1. SOFT HYPHEN mapped to nothing.
         assert_eq!(prep("I\u{00AD}X").unwrap(), "IX");
         // 2. no transformation.
@@ -120,18 +56,16 @@ mod tests {
         assert_eq!(prep("USER").unwrap(), "USER");
         // 4. output is NFKC, input in ISO 8859-1.
         assert_eq!(prep("\u{00AA}").unwrap(), "a");
+        // 5. output is NFKC, will match 1.
+        assert_eq!(prep("\u{2168}").unwrap(), "IX");
         // 6. Error - prohibited character.
         assert_eq!(
             prep("\u{0007}"),
             Err(SaslError::ForbiddenByte(Field::Password))
         );
-    }
-
-    #[test]
-    fn rfc4013_3_example_5_needs_full_nfkc_and_is_refused() {
-        // 5. ROMAN NUMERAL NINE maps to "IX" under NFKC: not covered here.
+        // 7. Error - bidirectional check.
         assert_eq!(
-            prep("\u{2168}"),
+            prep("\u{0627}\u{0031}"),
             Err(SaslError::UnsupportedCharacter(Field::Password))
         );
     }
@@ -139,25 +73,40 @@ mod tests {
     #[test]
     fn non_ascii_spaces_become_space_rfc4013_2_1() {
         assert_eq!(prep("a\u{00A0}b\u{3000}c\u{2003}d").unwrap(), "a b c d");
-        assert_eq!(prep("a\u{200B}b\u{FEFF}c").unwrap(), "abc");
+        assert_eq!(prep("a\u{00AD}b\u{FEFF}c").unwrap(), "abc");
+        // U+200B is in both tables; RFC 4013 §2.1 names C.1.2 first.
+        assert_eq!(prep("a\u{200B}b").unwrap(), "a b");
     }
 
     #[test]
-    fn latin1_passes_through_and_compatibility_characters_map() {
+    fn any_script_is_prepared_rfc4013_2_2() {
         assert_eq!(prep("pässwörd ÆØÅ ß").unwrap(), "pässwörd ÆØÅ ß");
         assert_eq!(prep("x²µ½").unwrap(), "x2\u{03BC}1\u{2044}2");
+        assert_eq!(prep("пароль").unwrap(), "пароль");
+        assert_eq!(prep("密码").unwrap(), "密码");
+        // Fullwidth forms are compatibility characters.
+        assert_eq!(prep("ｐａｓｓ").unwrap(), "pass");
+        // Composed and decomposed forms prepare alike.
+        assert_eq!(prep("e\u{0301}").unwrap(), prep("\u{00E9}").unwrap());
     }
 
     #[test]
-    fn controls_and_empty_results_are_refused_rfc4013_2_3() {
-        assert_eq!(
-            prep("a\u{0085}"),
-            Err(SaslError::ForbiddenByte(Field::Password))
-        );
-        assert_eq!(
-            prep("a\u{007F}"),
-            Err(SaslError::ForbiddenByte(Field::Password))
-        );
+    fn prohibited_output_is_refused_rfc4013_2_3() {
+        for control in ["a\u{0085}", "a\u{007F}", "\u{0000}"] {
+            assert_eq!(
+                prep(control),
+                Err(SaslError::ForbiddenByte(Field::Password)),
+                "{control:?}"
+            );
+        }
+        // Private use (C.3) and an unassigned code point (A.1).
+        for prohibited in ["a\u{E000}", "a\u{0221}"] {
+            assert_eq!(
+                prep(prohibited),
+                Err(SaslError::UnsupportedCharacter(Field::Password)),
+                "{prohibited:?}"
+            );
+        }
         assert_eq!(
             prep("\u{00AD}"),
             Err(SaslError::EmptyField(Field::Password))

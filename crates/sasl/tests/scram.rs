@@ -177,23 +177,34 @@ fn scram_carries_escaped_authzid_and_username_rfc5802_5_1() {
 }
 
 #[test]
-fn latin1_password_is_prepared_alike_on_both_sides_rfc4013() {
-    // U+00A0 is mapped to a space and "ª" to "a" on both sides.
-    let stored = ScramCredentials::derive("pässwörd ª", b"salt", 4096).unwrap();
-    let credentials = Credentials::password("user", "pässwörd\u{00A0}ª");
-    let mut client = ClientMechanism::new(Mechanism::ScramSha256, &credentials).unwrap();
-    let mut server = ServerMechanism::new(Mechanism::ScramSha256).unwrap();
-    assert!(run(&mut client, &mut server, &stored, true).is_ok());
+fn passwords_in_any_script_are_prepared_alike_on_both_sides_rfc4013() {
+    // U+00A0 is mapped to a space and "ª" to "a" on both sides; fullwidth
+    // letters to ASCII (NFKC).
+    for (stored, typed) in [
+        ("pässwörd ª", "pässwörd\u{00A0}ª"),
+        ("пароль", "пароль"),
+        ("pass密码", "ｐａｓｓ密码"),
+    ] {
+        let stored = ScramCredentials::derive(stored, b"salt", 4096).unwrap();
+        let credentials = Credentials::password("user", typed);
+        let mut client = ClientMechanism::new(Mechanism::ScramSha256, &credentials).unwrap();
+        let mut server = ServerMechanism::new(Mechanism::ScramSha256).unwrap();
+        assert!(
+            run(&mut client, &mut server, &stored, true).is_ok(),
+            "{typed}"
+        );
+    }
+    // Right-to-left text mixed with a digit at the end (RFC 4013 §2.4).
     assert_eq!(
         ClientMechanism::new(
             Mechanism::ScramSha256,
-            &Credentials::password("u", "пароль")
+            &Credentials::password("u", "\u{0627}\u{0031}")
         )
         .unwrap_err(),
         SaslError::UnsupportedCharacter(Field::Password)
     );
     assert_eq!(
-        ScramCredentials::derive("пароль", b"salt", 4096).unwrap_err(),
+        ScramCredentials::derive("\u{0627}\u{0031}", b"salt", 4096).unwrap_err(),
         SaslError::UnsupportedCharacter(Field::Password)
     );
 }

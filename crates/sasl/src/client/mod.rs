@@ -723,9 +723,12 @@ mod tests {
         );
         let with_authzid = Credentials::password_as("Ursel", "Kurt", "xipj3plmq");
         assert_eq!(with_authzid.mechanisms(), [M::ScramSha256, M::Plain]);
-        // A password SASLprep cannot prepare here is not offered to SCRAM.
+        // A password SASLprep prohibits (private use, RFC 4013 §2.3) is
+        // not offered to SCRAM; one in any script is.
+        let private_use = Credentials::password("u", "pass\u{E000}");
+        assert_eq!(private_use.mechanisms(), [M::CramMd5, M::Plain, M::Login]);
         let cyrillic = Credentials::password("u", "пароль");
-        assert_eq!(cyrillic.mechanisms(), [M::CramMd5, M::Plain, M::Login]);
+        assert_eq!(cyrillic.mechanisms()[0], M::ScramSha256);
         assert_eq!(
             Credentials::oauth2("u", "t").mechanisms(),
             [M::OAuthBearer, M::XOAuth2]
