@@ -129,7 +129,7 @@
 //! - RFC 5056, RFC 9266 (`tls-exporter`) and RFC 5929 §4
 //!   (`tls-server-end-point`) channel bindings, from
 //!   [`TlsInfo`](postwire_core::TlsInfo).
-//! - RFC 4013 SASLprep, for SCRAM passwords (the subset under Limits).
+//! - RFC 4013 SASLprep, for SCRAM passwords (see Limits).
 //! - RFC 2195, CRAM-MD5, client and server.
 //! - RFC 7628, OAUTHBEARER, client and server, including the §3.2.2 error
 //!   challenge; Google's XOAUTH2 format, client and server.
