@@ -191,6 +191,62 @@ async fn nonstandard_helo_names_reach_the_handler_rfc5321_4_1_1_1() {
     );
 }
 
+/// A refused OAUTHBEARER token is explained before the `535` (RFC 7628
+/// §3.2.2): `334` with the handler's JSON error, which the client
+/// acknowledges with `AQ==` (0x01); a handler may also answer `535` at once.
+#[tokio::test]
+async fn refused_bearer_token_gets_the_json_error_first_rfc7628_3_2_2() {
+    let (listener, addr) = listener().await;
+    let record = Record::default();
+    let spy = Policy {
+        record: record.clone(),
+    };
+    let mut options = options(false);
+    options.config.extensions.auth = vec![postwire_smtp::server::Mechanism::OAuthBearer];
+    options.config.allow_plaintext_auth = true;
+    options.config.timeouts.auth_failure_delay = Duration::ZERO;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        serve(socket.compat(), &options, spy).await
+    });
+    let mut c = connect(addr).await;
+    assert!(reply(&mut c).await.starts_with("220 "));
+    c.get_mut().write_all(b"EHLO x.test\r\n").await.unwrap();
+    assert!(reply(&mut c).await.contains("AUTH OAUTHBEARER"));
+    // "n,a=bob@x.test,^Aauth=Bearer expired^A^A"
+    c.get_mut()
+        .write_all(b"AUTH OAUTHBEARER bixhPWJvYkB4LnRlc3QsAWF1dGg9QmVhcmVyIGV4cGlyZWQBAQ==\r\n")
+        .await
+        .unwrap();
+    // {"status":"invalid_token","scope":"mail"}
+    assert_eq!(
+        reply(&mut c).await,
+        "334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NvcGUiOiJtYWlsIn0=\r\n"
+    );
+    c.get_mut().write_all(b"AQ==\r\n").await.unwrap();
+    assert!(reply(&mut c).await.starts_with("535 5.7.8"));
+    // "n,a=nojson@x.test,^Aauth=Bearer expired^A^A": no explanation.
+    c.get_mut()
+        .write_all(b"AUTH OAUTHBEARER bixhPW5vanNvbkB4LnRlc3QsAWF1dGg9QmVhcmVyIGV4cGlyZWQBAQ==\r\n")
+        .await
+        .unwrap();
+    assert!(reply(&mut c).await.starts_with("535 5.7.8"));
+    c.get_mut().write_all(b"QUIT\r\n").await.unwrap();
+    assert!(reply(&mut c).await.starts_with("221 "));
+    let session = server.await.unwrap().unwrap();
+    assert_eq!(session.authenticated, None);
+    assert_eq!(
+        record.calls(),
+        vec![
+            "helo x.test",
+            "auth OAUTHBEARER bob@x.test tls=false",
+            "token-error bob@x.test",
+            "auth OAUTHBEARER nojson@x.test tls=false",
+            "token-error nojson@x.test",
+        ]
+    );
+}
+
 #[tokio::test]
 async fn rset_injected_before_the_client_hello_fails_the_handshake_s02() {
     let (listener, addr) = listener().await;

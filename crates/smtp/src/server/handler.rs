@@ -231,6 +231,24 @@ pub trait Handler: Send {
         async { None }
     }
 
+    /// Why a bearer token (XOAUTH2, OAUTHBEARER) that
+    /// [`authenticate`](Self::authenticate) refused was refused: a JSON
+    /// object sent to the client as a `334` challenge before the `535 5.7.8`
+    /// (RFC 7628 §3.2.2 SHOULD). Its `status` tells the client whether a
+    /// fresh token can help: `invalid_token` (expired or revoked: refresh
+    /// and retry), `insufficient_scope`, or an HTTP status for XOAUTH2, as
+    /// Gmail sends. `None` answers `535` at once. The default is
+    /// `{"status":"invalid_token"}`.
+    fn token_error(
+        &mut self,
+        session: &Session,
+        mechanism: &Mechanism,
+        authentication: &Authentication,
+    ) -> impl Future<Output = Option<Vec<u8>>> + Send {
+        let _ = (session, mechanism, authentication);
+        async { Some(br#"{"status":"invalid_token"}"#.to_vec()) }
+    }
+
     /// `RSET` (RFC 5321 §4.1.1.5): the client abandoned the transaction;
     /// the facade already forgot its envelope and answers `250`. The
     /// default does nothing.

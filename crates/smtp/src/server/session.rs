@@ -3,7 +3,7 @@
 use futures_io::{AsyncRead, AsyncWrite};
 use postwire_core::CommandId;
 use postwire_io::{Connection, TlsRole};
-use postwire_smtp_proto::server::{Event, Server};
+use postwire_smtp_proto::server::{Event, Mechanism, Server};
 
 use super::handler::{BodySink, Decision, Envelope, Handler, Session};
 use super::options::{ServerOptions, TlsMode};
@@ -186,6 +186,19 @@ where
                     Some(identity) => {
                         session.authenticated = Some(identity);
                         accept(&mut conn, id);
+                    }
+                    None if matches!(mechanism, Mechanism::XOAuth2 | Mechanism::OAuthBearer) => {
+                        match handler
+                            .token_error(&session, &mechanism, &authentication)
+                            .await
+                        {
+                            // The id comes from the event just taken, a
+                            // token mechanism: the machine takes the error.
+                            Some(error) => {
+                                let _ = conn.protocol_mut().reject_token(id, &error);
+                            }
+                            None => reject(&mut conn, id),
+                        }
                     }
                     None => reject(&mut conn, id),
                 }

@@ -174,6 +174,19 @@ impl Handler for Policy {
             .then(|| "alice".to_owned())
     }
 
+    /// A refused token is explained with a scope, except for `nojson@`.
+    async fn token_error(
+        &mut self,
+        _session: &Session,
+        _mechanism: &Mechanism,
+        authentication: &Authentication,
+    ) -> Option<Vec<u8>> {
+        self.record
+            .log(format!("token-error {}", authentication.username));
+        (!authentication.username.starts_with("nojson@"))
+            .then(|| br#"{"status":"invalid_token","scope":"mail"}"#.to_vec())
+    }
+
     async fn reset(&mut self, _session: &Session) {
         self.record.log("rset".to_owned());
     }
