@@ -20,9 +20,10 @@ pub const MAX_LOCAL_PART: usize = 64;
 pub const MAX_DOMAIN: usize = 255;
 /// Longest path including the angle brackets, RFC 5321 §4.5.3.1.3.
 pub const MAX_PATH: usize = 256;
-/// Longest label of a domain in a path, RFC 1035 §2.3.4 ("labels 63 octets
-/// or less"; RFC 5321 §2.3.5 requires names resolvable in the DNS). Not
-/// applied to the EHLO argument, which servers take leniently.
+/// Longest label of a domain in a path, [`Domain::new`] or [`Host::parse`],
+/// RFC 1035 §2.3.4 ("labels 63 octets or less"; RFC 5321 §2.3.5 requires
+/// names resolvable in the DNS). Not applied to the EHLO argument a server
+/// receives, which servers take leniently.
 pub(crate) const MAX_LABEL: usize = 63;
 
 /// A domain name: `Domain = sub-domain *("." sub-domain)` (RFC 5321 §4.1.2),
@@ -78,10 +79,21 @@ impl std::fmt::Display for Domain {
     }
 }
 
-/// Checks that the whole input is a domain of at most [`MAX_DOMAIN`] octets.
+/// Checks that the whole input is a domain of at most [`MAX_DOMAIN`] octets
+/// whose ASCII labels fit the DNS.
 fn check_domain(input: &str) -> Result<(), ParseError> {
     finish(input, domain, ParseErrorKind::Path)?;
-    if input.len() > MAX_DOMAIN {
+    check_domain_length(input)
+}
+
+/// At most [`MAX_DOMAIN`] octets, and no ASCII label over [`MAX_LABEL`]
+/// (RFC 1035 §2.3.4). A U-label's limit is on its A-label form (RFC 5890
+/// §2.3.2.1), which IDNA checks in [`Domain::to_ascii`].
+fn check_domain_length(domain: &str) -> Result<(), ParseError> {
+    let long_label = domain
+        .split('.')
+        .any(|label| label.len() > MAX_LABEL && label.is_ascii());
+    if domain.len() > MAX_DOMAIN || long_label {
         return Err(ParseError::new(ParseErrorKind::PathTooLong));
     }
     Ok(())
@@ -164,13 +176,13 @@ pub enum Host {
 
 impl Host {
     /// Parses a domain or a bracketed address literal (the argument of
-    /// EHLO, or the part of a mailbox after `@`).
+    /// EHLO, or the part of a mailbox after `@`), with the DNS length
+    /// limits of [`Domain::new`]. (A server takes a client's EHLO argument
+    /// more leniently, as `Quirks::lenient_helo` describes.)
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let host = finish(text, host, ParseErrorKind::Path)?;
         if let Host::Domain(d) = &host {
-            if d.0.len() > MAX_DOMAIN {
-                return Err(ParseError::new(ParseErrorKind::PathTooLong));
-            }
+            check_domain_length(d.as_str())?;
         }
         Ok(host)
     }
@@ -436,14 +448,7 @@ impl RawMailbox<'_> {
         }
         let host = match self.host {
             RawHost::Domain(d) => {
-                // A U-label's limit is on its A-label form (RFC 5890
-                // §2.3.2.1), which IDNA checks; ASCII labels are checked here.
-                let long_label = d
-                    .split('.')
-                    .any(|label| label.len() > MAX_LABEL && label.is_ascii());
-                if d.len() > MAX_DOMAIN || long_label {
-                    return Err(ParseError::new(ParseErrorKind::PathTooLong));
-                }
+                check_domain_length(d)?;
                 Host::Domain(Domain::from_checked(d))
             }
             RawHost::Literal(l) => Host::Literal(l),
@@ -756,6 +761,33 @@ mod tests {
         assert!(address_literal("10.0.0.1]").is_err());
         assert!(address_literal("[IPV6:::1]").is_ok());
         assert!(address_literal("[ipv6:::1]").is_ok());
+    }
+
+    /// What an application builds obeys the same DNS limits as a parsed
+    /// path: 63-octet ASCII labels, 255-octet domains (RFC 1035 §2.3.4).
+    #[test]
+    fn built_domains_and_hosts_keep_dns_label_limits_rfc1035_2_3_4() {
+        let label63 = "a".repeat(63);
+        let label64 = "a".repeat(64);
+        assert!(Domain::new(format!("{label63}.example")).is_ok());
+        assert!(Host::parse(&format!("{label63}.example")).is_ok());
+        for too_long in [format!("{label64}.example"), format!("x.{label64}")] {
+            let kind = |e: ParseError| e.kind;
+            assert_eq!(
+                Domain::new(too_long.clone()).map_err(kind),
+                Err(ParseErrorKind::PathTooLong)
+            );
+            assert_eq!(
+                Host::parse(&too_long).map_err(kind),
+                Err(ParseErrorKind::PathTooLong)
+            );
+            assert_eq!(
+                Mailbox::parse(&format!("u@{too_long}")).map_err(kind),
+                Err(ParseErrorKind::PathTooLong)
+            );
+        }
+        // A U-label's limit is its A-label's, left to IDNA.
+        assert!(Domain::new(format!("{}.example", "é".repeat(40))).is_ok());
     }
 
     #[test]
