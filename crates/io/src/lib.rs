@@ -135,6 +135,7 @@ mod config;
 mod connection;
 mod error;
 mod limit;
+mod listener;
 mod queue;
 mod tls;
 pub mod transcript;
@@ -145,6 +146,7 @@ pub use config::{Config, READ_BUFFER_SIZE};
 pub use connection::{Connection, Stats};
 pub use error::Error;
 pub use limit::{ConnectionGuard, ConnectionLimit, refuse};
+pub use listener::{ConnectionTask, serve_each};
 pub use tls::TlsRole;
 pub use transcript::{Direction, Redactor, Transcript};
 

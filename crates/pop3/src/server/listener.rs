@@ -1,12 +1,10 @@
 //! [`serve_all`]: a listener loop with a connection cap, on any runtime.
 
-use std::future::Future;
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use futures_io::{AsyncRead, AsyncWrite};
-use futures_lite::{Stream, StreamExt};
+use futures_lite::Stream;
 
 use super::limit::reject_busy;
 use super::options::ServerOptions;
@@ -14,8 +12,7 @@ use super::session::serve;
 use super::store::MailStore;
 use postwire_io::ConnectionLimit;
 
-/// A connection's task, for the application's spawn function.
-pub type ConnectionTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+pub use postwire_io::ConnectionTask;
 
 /// Serves every connection `incoming` yields, each in a task handed to
 /// `spawn`, at most `limit.max()` at once; connections over the cap get
@@ -31,11 +28,11 @@ pub type ConnectionTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// must survive them. Outcomes of sessions are not reported here; a store
 /// that needs them logs in its own methods or its `Drop`.
 pub async fn serve_all<I, IO, S, MS, SP>(
-    mut incoming: I,
+    incoming: I,
     limit: ConnectionLimit,
     options: Arc<ServerOptions>,
     mut make_store: MS,
-    mut spawn: SP,
+    spawn: SP,
 ) -> io::Result<()>
 where
     I: Stream<Item = io::Result<IO>> + Unpin,
@@ -44,21 +41,24 @@ where
     MS: FnMut(&IO) -> S,
     SP: FnMut(ConnectionTask),
 {
-    while let Some(io) = incoming.next().await {
-        let io = io?;
-        let options = options.clone();
-        match limit.try_acquire() {
-            Some(guard) => {
-                let store = make_store(&io);
-                spawn(Box::pin(async move {
-                    let _guard = guard;
-                    let _ = serve(io, &options, store).await;
-                }));
+    let busy_options = options.clone();
+    postwire_io::serve_each(
+        incoming,
+        limit,
+        move |io: IO| {
+            let store = make_store(&io);
+            let options = options.clone();
+            async move {
+                let _ = serve(io, &options, store).await;
             }
-            None => spawn(Box::pin(async move {
+        },
+        move |io: IO| {
+            let options = busy_options.clone();
+            async move {
                 let _ = reject_busy(io, &options).await;
-            })),
-        }
-    }
-    Ok(())
+            }
+        },
+        spawn,
+    )
+    .await
 }
