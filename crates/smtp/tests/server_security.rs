@@ -23,6 +23,27 @@ async fn listener() -> (TcpListener, std::net::SocketAddr) {
     (listener, addr)
 }
 
+/// The test policy serving one connection on a loopback port: its
+/// address, what it recorded, and the session's outcome.
+async fn one_session(
+    options: postwire_smtp::server::ServerOptions,
+) -> (
+    std::net::SocketAddr,
+    Record,
+    tokio::task::JoinHandle<Result<postwire_smtp::server::Session, ServeError>>,
+) {
+    let (listener, addr) = listener().await;
+    let record = Record::default();
+    let policy = Policy {
+        record: record.clone(),
+    };
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        serve(socket.compat(), &options, policy).await
+    });
+    (addr, record, server)
+}
+
 async fn connect(addr: std::net::SocketAddr) -> BufReader<Compat<TcpStream>> {
     BufReader::new(TcpStream::connect(addr).await.unwrap().compat())
 }
@@ -94,15 +115,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for InjectRset<IO> {
 
 #[tokio::test]
 async fn rset_injected_with_starttls_never_reaches_the_handler_s01_rfc3207_4_2() {
-    let (listener, addr) = listener().await;
-    let record = Record::default();
-    let policy = Policy {
-        record: record.clone(),
-    };
-    let server = tokio::spawn(async move {
-        let (socket, _) = listener.accept().await.unwrap();
-        serve(socket.compat(), &options(true), policy).await
-    });
+    let (addr, record, server) = one_session(options(true)).await;
     let socket = TcpStream::connect(addr).await.unwrap().compat();
     let wire = InjectRset {
         inner: socket,
@@ -132,15 +145,7 @@ async fn rset_injected_with_starttls_never_reaches_the_handler_s01_rfc3207_4_2()
 async fn rset_handler_hook_sees_a_plain_rset_rfc5321_4_1_1_5() {
     // The control experiment for the injection tests below: an RSET that
     // is not injected does reach the handler.
-    let (listener, addr) = listener().await;
-    let record = Record::default();
-    let spy = Policy {
-        record: record.clone(),
-    };
-    let server = tokio::spawn(async move {
-        let (socket, _) = listener.accept().await.unwrap();
-        serve(socket.compat(), &options(true), spy).await
-    });
+    let (addr, record, server) = one_session(options(true)).await;
     let mut c = connect(addr).await;
     assert!(reply(&mut c).await.starts_with("220 "));
     c.get_mut()
@@ -160,15 +165,7 @@ async fn rset_handler_hook_sees_a_plain_rset_rfc5321_4_1_1_5() {
 /// session for logs, never as a `ClientId`.
 #[tokio::test]
 async fn nonstandard_helo_names_reach_the_handler_rfc5321_4_1_1_1() {
-    let (listener, addr) = listener().await;
-    let record = Record::default();
-    let spy = Policy {
-        record: record.clone(),
-    };
-    let server = tokio::spawn(async move {
-        let (socket, _) = listener.accept().await.unwrap();
-        serve(socket.compat(), &options(false), spy).await
-    });
+    let (addr, record, server) = one_session(options(false)).await;
     let mut c = connect(addr).await;
     assert!(reply(&mut c).await.starts_with("220 "));
     c.get_mut().write_all(b"EHLO bad_host\r\n").await.unwrap();
@@ -196,19 +193,11 @@ async fn nonstandard_helo_names_reach_the_handler_rfc5321_4_1_1_1() {
 /// acknowledges with `AQ==` (0x01); a handler may also answer `535` at once.
 #[tokio::test]
 async fn refused_bearer_token_gets_the_json_error_first_rfc7628_3_2_2() {
-    let (listener, addr) = listener().await;
-    let record = Record::default();
-    let spy = Policy {
-        record: record.clone(),
-    };
     let mut options = options(false);
     options.config.extensions.auth = vec![postwire_smtp::server::Mechanism::OAuthBearer];
     options.config.allow_plaintext_auth = true;
     options.config.timeouts.auth_failure_delay = Duration::ZERO;
-    let server = tokio::spawn(async move {
-        let (socket, _) = listener.accept().await.unwrap();
-        serve(socket.compat(), &options, spy).await
-    });
+    let (addr, record, server) = one_session(options).await;
     let mut c = connect(addr).await;
     assert!(reply(&mut c).await.starts_with("220 "));
     c.get_mut().write_all(b"EHLO x.test\r\n").await.unwrap();
@@ -249,15 +238,7 @@ async fn refused_bearer_token_gets_the_json_error_first_rfc7628_3_2_2() {
 
 #[tokio::test]
 async fn rset_injected_before_the_client_hello_fails_the_handshake_s02() {
-    let (listener, addr) = listener().await;
-    let record = Record::default();
-    let spy = Policy {
-        record: record.clone(),
-    };
-    let server = tokio::spawn(async move {
-        let (socket, _) = listener.accept().await.unwrap();
-        serve(socket.compat(), &options(true), spy).await
-    });
+    let (addr, record, server) = one_session(options(true)).await;
     let mut c = connect(addr).await;
     assert!(reply(&mut c).await.starts_with("220 "));
     c.get_mut().write_all(b"EHLO x.test\r\n").await.unwrap();
