@@ -135,7 +135,6 @@
 //! (STLS), 3206 (SYS and AUTH response codes), 5034 (SASL), 6856 (UTF8).
 
 mod answer;
-mod auth;
 mod config;
 mod dispatch;
 mod event;
@@ -401,7 +400,7 @@ impl Server {
         self.config
             .sasl
             .iter()
-            .filter(|m| auth::supported(m))
+            .filter(|m| postwire_sasl::server::ServerMechanism::SUPPORTED.contains(m))
             .filter(move |m| plaintext_ok || !m.exposes_credentials())
             .filter(move |m| match m {
                 Mechanism::ScramSha256Plus => binding,

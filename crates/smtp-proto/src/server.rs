@@ -186,7 +186,6 @@
 //! 3461 (DSN parameters), 8689 (REQUIRETLS).
 
 mod answer;
-mod auth;
 mod body;
 mod config;
 mod dispatch;

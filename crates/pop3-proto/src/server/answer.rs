@@ -2,6 +2,7 @@
 
 use bytes::BytesMut;
 use postwire_core::{CommandId, DotStuffer, Transmit};
+use postwire_sasl::server::ServerStep;
 
 use super::dispatch::plural;
 use super::maildrop::Session;
@@ -155,7 +156,10 @@ impl Server {
             Phase::Awaiting(Pending {
                 id: pending,
                 kind: PendingKind::Auth { exchange, .. },
-            }) if *pending == id => exchange.exchange.reject_token(error_json),
+            }) if *pending == id => match exchange.exchange.reject_token(error_json) {
+                Ok(ServerStep::Challenge(challenge)) => Some(challenge),
+                _ => None,
+            },
             _ => return Err(UsageError::NotAwaiting(id)),
         };
         let Some(challenge) = challenge else {
@@ -168,7 +172,7 @@ impl Server {
         else {
             return Err(UsageError::NotAwaiting(id));
         };
-        self.auth_step(exchange, super::auth::Step::Challenge(challenge));
+        self.auth_step(exchange, Ok(ServerStep::Challenge(challenge)));
         self.resume();
         Ok(())
     }

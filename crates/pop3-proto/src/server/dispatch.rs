@@ -2,9 +2,9 @@
 //! the answers the machine gives itself, and the AUTH exchange (RFC 5034).
 
 use postwire_core::CommandId;
-use postwire_sasl::Mechanism;
+use postwire_sasl::server::{ServerMechanism, ServerStep};
+use postwire_sasl::{Mechanism, SaslError};
 
-use super::auth::{Exchange, Step};
 use super::maildrop::Missing;
 use super::{BadCommand, Error, Event, Pending, PendingKind, Phase, Server, SessionState};
 use crate::{AuthResponse, Command, MessageNumber, ParseError, ParseErrorKind};
@@ -13,8 +13,12 @@ use crate::{AuthResponse, Command, MessageNumber, ParseError, ParseErrorKind};
 #[derive(Debug)]
 pub(super) struct AuthState {
     pub(super) id: CommandId,
-    pub(super) exchange: Exchange,
+    pub(super) exchange: ServerMechanism,
 }
+
+/// One step of the SASL exchange: what `postwire-sasl` returns; an error
+/// (malformed messages, a wrong proof) fails the authentication.
+pub(super) type Step = Result<ServerStep, SaslError>;
 
 impl Server {
     /// Frames and handles one command line. `false` when more input is
@@ -247,7 +251,12 @@ impl Server {
     }
 
     fn on_auth(&mut self, mechanism: Mechanism, initial: Option<&[u8]>) {
-        if self.config.sasl.iter().all(|m| !super::auth::supported(m)) {
+        if self
+            .config
+            .sasl
+            .iter()
+            .all(|m| !ServerMechanism::SUPPORTED.contains(m))
+        {
             self.refuse(BadCommand::NotEnabled("AUTH"), "AUTH not supported");
             return;
         }
@@ -281,7 +290,13 @@ impl Server {
         if let Some(info) = &self.tls_info {
             options = options.with_tls_info(info);
         }
-        let Some((exchange, step)) = Exchange::start(mechanism, options, initial) else {
+        let started = ServerMechanism::with_options(mechanism, options)
+            .ok()
+            .map(|mut exchange| {
+                let step = exchange.start(initial);
+                (exchange, step)
+            });
+        let Some((exchange, step)) = started else {
             self.refuse(
                 BadCommand::UnknownMechanism,
                 "unsupported authentication mechanism",
@@ -295,7 +310,7 @@ impl Server {
     /// Acts on one step of the SASL mechanism.
     pub(super) fn auth_step(&mut self, state: AuthState, step: Step) {
         match step {
-            Step::Challenge(challenge) => {
+            Ok(ServerStep::Challenge(challenge)) => {
                 let encoded = postwire_sasl::encode_base64(&challenge);
                 self.out.extend_from_slice(b"+ ");
                 self.out.extend_from_slice(encoded.as_bytes());
@@ -303,7 +318,7 @@ impl Server {
                 self.flush();
                 self.phase = Phase::Auth(state);
             }
-            Step::NeedSecret(request) => {
+            Ok(ServerStep::NeedSecret(request)) => {
                 self.events.push_back(Event::AuthSecret {
                     id: state.id,
                     request,
@@ -313,7 +328,8 @@ impl Server {
                     kind: PendingKind::AuthSecret(state),
                 });
             }
-            Step::Done(mechanism, authentication) => {
+            Ok(ServerStep::Done(authentication)) => {
+                let mechanism = state.exchange.mechanism().clone();
                 let username = authentication
                     .authzid
                     .clone()
@@ -332,7 +348,7 @@ impl Server {
                     },
                 });
             }
-            Step::Failed => self.auth_failed(Some("AUTH"), "authentication failed"),
+            Err(_) => self.auth_failed(Some("AUTH"), "authentication failed"),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use postwire_core::{CommandId, Transmit};
 use postwire_sasl::Mechanism;
-use postwire_sasl::server::StoredSecret;
+use postwire_sasl::server::{ServerStep, StoredSecret};
 
 use super::replies;
 use super::{HeloKind, PendingKind, Phase, Server, Transaction, UsageError, body};
@@ -102,7 +102,8 @@ impl Server {
         let Some(mut state) = self.auth_done.take() else {
             return Err(UsageError::NotTokenAuth(id));
         };
-        let Some(challenge) = state.exchange_mut().reject_token(error_json) else {
+        let Ok(ServerStep::Challenge(challenge)) = state.exchange_mut().reject_token(error_json)
+        else {
             return Err(UsageError::NotTokenAuth(id));
         };
         self.last_input = self.now;

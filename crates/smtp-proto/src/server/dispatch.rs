@@ -3,9 +3,9 @@
 
 use base64::Engine as _;
 use postwire_core::{BareLineEnding, Line, LineEnding};
-use postwire_sasl::Mechanism;
+use postwire_sasl::server::{ServerMechanism, ServerStep};
+use postwire_sasl::{Mechanism, SaslError};
 
-use super::auth::{Exchange, Step};
 use super::replies::{self, Canned};
 use super::{BadCommand, BareLineEndings, Event, HeloKind, Pending, PendingKind, Phase, Server};
 use crate::{
@@ -18,8 +18,12 @@ use crate::{
 #[derive(Debug)]
 pub(super) struct AuthState {
     id: postwire_core::CommandId,
-    exchange: Exchange,
+    exchange: ServerMechanism,
 }
+
+/// One step of the SASL exchange: what `postwire-sasl` returns; an error
+/// (malformed messages, a wrong proof) fails the authentication.
+pub(super) type Step = Result<ServerStep, SaslError>;
 
 impl AuthState {
     /// The AUTH command.
@@ -33,7 +37,7 @@ impl AuthState {
     }
 
     /// The running exchange.
-    pub(super) fn exchange_mut(&mut self) -> &mut Exchange {
+    pub(super) fn exchange_mut(&mut self) -> &mut ServerMechanism {
         &mut self.exchange
     }
 }
@@ -517,8 +521,13 @@ impl Server {
             return;
         }
         let options = self.sasl_options();
-        let Some((exchange, step)) = mechanism.and_then(|m| Exchange::start(m, options, initial))
-        else {
+        let started = mechanism
+            .and_then(|m| ServerMechanism::with_options(m, options).ok())
+            .map(|mut exchange| {
+                let step = exchange.start(initial);
+                (exchange, step)
+            });
+        let Some((exchange, step)) = started else {
             self.refuse(
                 BadCommand::UnknownMechanism,
                 replies::AUTH_UNKNOWN_MECHANISM,
@@ -533,8 +542,8 @@ impl Server {
     /// Acts on one step of the SASL mechanism.
     pub(super) fn auth_step(&mut self, state: AuthState, step: Step) {
         match step {
-            Step::Challenge(challenge) => self.write_challenge(state, &challenge),
-            Step::NeedSecret(request) => {
+            Ok(ServerStep::Challenge(challenge)) => self.write_challenge(state, &challenge),
+            Ok(ServerStep::NeedSecret(request)) => {
                 self.events.push_back(Event::NeedSecret {
                     id: state.id,
                     mechanism: state.exchange.mechanism().clone(),
@@ -542,10 +551,10 @@ impl Server {
                 });
                 self.phase = Phase::AuthSecret(state);
             }
-            Step::Done(mechanism, authentication) => {
+            Ok(ServerStep::Done(authentication)) => {
                 self.events.push_back(Event::Auth {
                     id: state.id,
-                    mechanism,
+                    mechanism: state.exchange.mechanism().clone(),
                     authentication,
                 });
                 self.phase = Phase::Awaiting(Pending {
@@ -555,7 +564,7 @@ impl Server {
                 // Kept for `reject_token` (RFC 7628 §3.2.2).
                 self.auth_done = Some(state);
             }
-            Step::Failed => {
+            Err(_) => {
                 self.phase = Phase::Command;
                 // Replies to earlier commands are not held back.
                 self.flush();
