@@ -137,8 +137,8 @@ pub use event::Event;
 
 use crate::response::{clean_text, starts_with_ignore_case};
 use crate::{
-    ApopDigest, Argument, AuthResponse, Capabilities, Command, MessageNumber, ParseError, Response,
-    ScanListing, Stat, Timestamp, UidListing,
+    ApopDigest, Argument, AuthResponse, Capabilities, Command, Language, LanguageRange,
+    MessageNumber, ParseError, Response, ScanListing, Stat, Timestamp, UidListing,
 };
 
 /// The longest AUTH command line that may carry an initial response
@@ -149,6 +149,7 @@ const MAX_AUTH_LINE: usize = 255;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
     Capa,
+    Languages,
     Stls,
     User,
     /// `skip`: USER already failed; this answer is not reported.
@@ -201,6 +202,7 @@ struct Queued {
 #[derive(Debug)]
 enum Reading {
     Capa(Vec<String>),
+    Languages(Vec<Language>),
     List(Vec<ScanListing>),
     Uidl(Vec<UidListing>),
     Message(DotUnstuffer),
@@ -540,6 +542,24 @@ impl Client {
         self.transaction(now, Command::Rset, Expect::Simple)
     }
 
+    /// Sends LANG (RFC 6856 §3). Without a range the server lists its
+    /// languages ([`Event::Languages`]); with one it switches its response
+    /// text to the best match ([`Event::Ok`], whose text names it) or
+    /// refuses ([`Event::Refused`]). Allowed before and after login.
+    pub fn lang(
+        &mut self,
+        now: Instant,
+        range: Option<LanguageRange>,
+    ) -> Result<CommandId, UsageError> {
+        self.check_open()?;
+        let expect = if range.is_some() {
+            Expect::Simple
+        } else {
+            Expect::Languages
+        };
+        Ok(self.enqueue(now, Command::Lang(range), expect))
+    }
+
     /// Sends UTF8 (RFC 6856 §2). Answered by [`Event::Ok`].
     pub fn utf8(&mut self, now: Instant) -> Result<CommandId, UsageError> {
         self.check_open()?;
@@ -795,6 +815,7 @@ impl Client {
         let ok = response.is_ok();
         match front.expect {
             Expect::Capa if ok => self.reading = Some(Reading::Capa(Vec::new())),
+            Expect::Languages if ok => self.reading = Some(Reading::Languages(Vec::new())),
             Expect::List { all: true } if ok => self.reading = Some(Reading::List(Vec::new())),
             Expect::Uidl { all: true } if ok => self.reading = Some(Reading::Uidl(Vec::new())),
             Expect::Message if ok => {
@@ -879,6 +900,7 @@ impl Client {
                 self.close();
             }
             Expect::Capa
+            | Expect::Languages
             | Expect::List { .. }
             | Expect::Uidl { .. }
             | Expect::Message
@@ -1005,6 +1027,7 @@ impl Client {
                     self.capabilities = Some(capabilities.clone());
                     Event::Capabilities { id, capabilities }
                 }
+                Some(Reading::Languages(languages)) => Event::Languages { id, languages },
                 Some(Reading::List(entries)) => Event::List { id, entries },
                 Some(Reading::Uidl(entries)) => Event::Uidl { id, entries },
                 Some(Reading::Message(_)) | None => return Ok(()),
@@ -1021,6 +1044,10 @@ impl Client {
                 lines.push(clean_text(line));
                 Ok(lines.len() <= limits.max_capa_lines)
             }
+            Some(Reading::Languages(languages)) => Language::parse(line).map(|language| {
+                languages.push(language);
+                languages.len() <= limits.max_capa_lines
+            }),
             Some(Reading::List(entries)) => ScanListing::parse(line).map(|entry| {
                 entries.push(entry);
                 entries.len() <= limits.max_listing_entries

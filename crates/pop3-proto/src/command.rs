@@ -6,7 +6,7 @@ use postwire_core::Secret;
 use postwire_sasl::Mechanism;
 
 use crate::types::parse_u32;
-use crate::{ApopDigest, Argument, MessageNumber, ParseError, ParseErrorKind};
+use crate::{ApopDigest, Argument, LanguageRange, MessageNumber, ParseError, ParseErrorKind};
 
 /// One POP3 command.
 ///
@@ -66,6 +66,10 @@ pub enum Command {
     },
     /// `UTF8` (RFC 6856 §2).
     Utf8,
+    /// `LANG [lang-range]` (RFC 6856 §3): without a range, list the
+    /// languages of the server's responses; with one, switch to the best
+    /// match.
+    Lang(Option<LanguageRange>),
 }
 
 impl Command {
@@ -95,6 +99,7 @@ impl Command {
             Command::Stls => "STLS",
             Command::Auth { .. } => "AUTH",
             Command::Utf8 => "UTF8",
+            Command::Lang(_) => "LANG",
         }
     }
 
@@ -143,6 +148,10 @@ impl Command {
             b"STLS" => no_args(args, Command::Stls),
             b"AUTH" => auth(required(args)?),
             b"UTF8" => no_args(args, Command::Utf8),
+            b"LANG" => match args.map(trim_end) {
+                None | Some([]) => Ok(Command::Lang(None)),
+                Some(range) => LanguageRange::parse(range).map(|r| Command::Lang(Some(r))),
+            },
             _ => Err(ParseError::new(ParseErrorKind::UnknownCommand)),
         }
     }
@@ -191,7 +200,12 @@ impl Command {
                     }
                 }
             }
+            Command::Lang(Some(range)) => {
+                out.put_u8(b' ');
+                out.put_slice(range.as_str().as_bytes());
+            }
             Command::List(None)
+            | Command::Lang(None)
             | Command::Uidl(None)
             | Command::Stat
             | Command::Noop

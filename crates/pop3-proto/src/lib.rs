@@ -69,7 +69,8 @@
 //! QUIT, TOP, UIDL), RFC 2449 (CAPA, PIPELINING, extended response codes
 //! `[IN-USE]` and `[LOGIN-DELAY]`), RFC 3206 (`[SYS/TEMP]`, `[SYS/PERM]`,
 //! `[AUTH]`), RFC 2595 (STLS), RFC 5034 (SASL AUTH with initial response),
-//! RFC 6856 (UTF8 and `[UTF8]`).
+//! RFC 6856 (UTF8, `[UTF8]`, and LANG: the server's own text is English,
+//! so it lists `en` and takes any range that matches it, RFC 4647).
 //!
 //! # Limits
 //!
@@ -92,6 +93,7 @@
 mod capability;
 mod command;
 mod error;
+mod lang;
 mod listing;
 mod response;
 mod types;
@@ -102,6 +104,7 @@ pub mod server;
 pub use capability::{Capabilities, Expire, LoginDelay, Utf8Capability};
 pub use command::{AuthResponse, Command};
 pub use error::{ParseError, ParseErrorKind};
+pub use lang::{Language, LanguageRange};
 pub use listing::{ScanListing, Stat, UidListing};
 pub use response::{Response, ResponseCode, Status};
 pub use types::{ApopDigest, Argument, MessageNumber, Timestamp, UniqueId};

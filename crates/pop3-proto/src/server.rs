@@ -363,6 +363,7 @@ impl Server {
             resp_codes: true,
             auth_resp_code: true,
             pipelining: self.config.pipelining,
+            lang: true,
             user: self.config.user && plaintext_ok && authorization,
             stls: self.config.stls && !self.tls && authorization,
             login_delay: self.config.login_delay,

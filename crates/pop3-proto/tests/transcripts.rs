@@ -197,3 +197,42 @@ fn client_dovecot_style_session_with_auth_failure_and_retry() {
         vec![b"Return-Path: <alice@example.org>\r\nSubject: hello\r\n\r\n".to_vec()]
     );
 }
+
+#[test]
+fn client_rfc6856_3_lang() {
+    let events = replay_client("rfc6856_3_lang.txt");
+    let languages: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Languages { languages, .. } => Some(languages.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(languages.len(), 1);
+    assert_eq!(languages[0].len(), 1);
+    assert_eq!(
+        (
+            languages[0][0].tag.as_str(),
+            languages[0][0].description.as_str()
+        ),
+        ("en", "English")
+    );
+    assert_eq!(
+        count(&events, |e| matches!(e, ClientEvent::Refused { .. })),
+        1
+    );
+    assert!(
+        events.iter().any(
+            |e| matches!(e, ClientEvent::Ok { response, .. } if response.text() == "en English")
+        )
+    );
+}
+
+#[test]
+fn server_rfc6856_3_lang() {
+    replay_server("rfc6856_3_lang.txt");
+    // And it says so in CAPA.
+    let config = postwire_pop3_proto::server::ServerConfig::new("dewey.example");
+    let server = postwire_pop3_proto::server::Server::new(support::t0(), config);
+    assert!(server.capabilities().lang);
+}

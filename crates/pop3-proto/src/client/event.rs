@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use postwire_core::CommandId;
 
-use crate::{Capabilities, Response, ScanListing, Stat, Timestamp, UidListing};
+use crate::{Capabilities, Language, Response, ScanListing, Stat, Timestamp, UidListing};
 
 /// An event for the application. Events answering a command carry its
 /// [`CommandId`]; a command's events come in the order the commands were
@@ -26,6 +26,15 @@ pub enum Event {
         id: CommandId,
         /// What the server offers.
         capabilities: Capabilities,
+    },
+    /// The LANG listing (RFC 6856 §3): the languages the server's response
+    /// text comes in. `LANG` with a range is answered by [`Event::Ok`]
+    /// (its text is the chosen tag and description) or [`Event::Refused`].
+    Languages {
+        /// The command.
+        id: CommandId,
+        /// The languages, as the server listed them.
+        languages: Vec<Language>,
     },
     /// TLS is up, after STLS (`id` is the STLS command) or on an
     /// implicit-TLS connection (`None`). Capabilities learned before are
@@ -120,6 +129,7 @@ impl Event {
     pub fn id(&self) -> Option<CommandId> {
         match self {
             Event::Capabilities { id, .. }
+            | Event::Languages { id, .. }
             | Event::Authenticated { id, .. }
             | Event::AuthFailed { id, .. }
             | Event::Stat { id, .. }

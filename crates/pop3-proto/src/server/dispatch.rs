@@ -105,6 +105,9 @@ impl Server {
     fn dispatch(&mut self, command: Command) {
         match (self.state, command) {
             (_, Command::Capa) => self.write_capa(),
+            (SessionState::Authorization | SessionState::Transaction, Command::Lang(range)) => {
+                self.on_lang(range.as_ref());
+            }
             (SessionState::Authorization, Command::Quit) => {
                 self.sign_off();
                 self.disconnect();
@@ -515,6 +518,24 @@ impl Server {
     }
 
     /// The CAPA answer (RFC 2449 §5).
+    /// `LANG` (RFC 6856 §3). This machine's own response text is English
+    /// only, so it lists `en` and switches to it for any range that
+    /// matches `en` (and for `i-default`, RFC 2277 §4.5, which falls back to
+    /// it); any other range is refused and the language stays.
+    fn on_lang(&mut self, range: Option<&crate::LanguageRange>) {
+        match range {
+            None => {
+                self.ok("Language listing follows");
+                self.data_line(b"en English");
+                self.end_multiline();
+            }
+            Some(range) if range.matches("en") || range.matches("i-default") => {
+                self.ok("en English");
+            }
+            Some(_) => self.err(None, "invalid language"),
+        }
+    }
+
     fn write_capa(&mut self) {
         let lines = self.capabilities().to_lines();
         self.ok("Capability list follows");

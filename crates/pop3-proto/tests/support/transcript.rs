@@ -17,7 +17,7 @@
 //! - `@ VERB ARGS` — a client action at this point: `capa`, `stls`,
 //!   `login USER PASS`, `apop USER SECRET`, `auth MECH USER PASS
 //!   [AUTHZID]`, `stat`, `list [N]`, `uidl [N]`, `retr N`, `top N L`,
-//!   `dele N`, `noop`, `rset`, `utf8`, `quit`; `@ tls` (the handshake
+//!   `dele N`, `noop`, `rset`, `utf8`, `lang [RANGE]`, `quit`; `@ tls` (the handshake
 //!   happens here) and `@ close` (`Transmit::Close` is expected here).
 //!
 //! The client replay feeds the server lines in many chunkings, calls the
@@ -214,6 +214,12 @@ fn client_action(client: &mut Client, now: std::time::Instant, words: &[String])
         "noop" => client.noop(now),
         "rset" => client.rset(now),
         "utf8" => client.utf8(now),
+        "lang" => client.lang(
+            now,
+            words
+                .get(1)
+                .map(|range| postwire_pop3_proto::LanguageRange::new(range).unwrap()),
+        ),
         "quit" => client.quit(now),
         other => panic!("unknown action {other}"),
     };
