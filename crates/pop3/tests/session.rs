@@ -332,6 +332,34 @@ async fn rset_unmarks_rfc1939_5() {
 }
 
 #[tokio::test]
+async fn languages_listed_and_chosen_before_and_after_login_rfc6856_3() {
+    let shared = Shared::standard();
+    let (io, server) = start(
+        server_options(ServerTls::StartTls, &[]),
+        Store::new(&shared),
+    );
+    let mut client = Pop3Client::connect(io, client_options(Tls::StartTls(tls_config())))
+        .await
+        .unwrap();
+    assert!(client.capabilities().lang);
+    let languages = client.languages().await.unwrap();
+    assert_eq!(languages.len(), 1);
+    assert_eq!(languages[0].tag, "en");
+    assert_eq!(
+        client.set_language("en-GB").await.unwrap().text(),
+        "en English"
+    );
+    let refused = client.set_language("fr").await.unwrap_err();
+    assert!(matches!(refused, Error::Refused(_)), "{refused:?}");
+    let malformed = client.set_language("en_US").await.unwrap_err();
+    assert!(matches!(malformed, Error::Usage(_)), "{malformed:?}");
+    client.login(USER, PASSWORD).await.unwrap();
+    assert_eq!(client.set_language("*").await.unwrap().text(), "en English");
+    client.quit().await.unwrap();
+    server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
 async fn dele_then_dropped_connection_deletes_nothing_rfc1939_6() {
     let shared = Shared::standard();
     let (io, server) = start(

@@ -8,7 +8,8 @@ use postwire_core::{CommandId, Secret, TlsInfo};
 use postwire_io::{Clock, Connection};
 use postwire_pop3_proto::client::{Client, ClientConfig, Event, TlsPolicy, UsageError};
 use postwire_pop3_proto::{
-    Capabilities, MessageNumber, Response, ScanListing, Stat, Timestamp, UidListing,
+    Capabilities, Language, LanguageRange, MessageNumber, Response, ScanListing, Stat, Timestamp,
+    UidListing,
 };
 use postwire_sasl::client::{ClientMechanism, Credentials};
 
@@ -421,6 +422,26 @@ where
     /// NOOP (RFC 1939 §5): keeps the session alive, probes the server.
     pub async fn noop(&mut self) -> Result<Response, Error> {
         self.ok("NOOP", |c, now| c.noop(now)).await
+    }
+
+    /// LANG (RFC 6856 §3): the languages the server's response text comes
+    /// in, before or after login. [`Error::Refused`] from a server without
+    /// LANG (see [`Capabilities::lang`]).
+    pub async fn languages(&mut self) -> Result<Vec<Language>, Error> {
+        match self.simple("LANG", |c, now| c.lang(now, None)).await? {
+            Event::Languages { languages, .. } => Ok(languages),
+            _ => self.unexpected("awaiting the LANG listing"),
+        }
+    }
+
+    /// LANG with a language range (RFC 6856 §3, RFC 4647: `fr`, `en-US`,
+    /// `*`): the server switches its response text to the best match and
+    /// names it in the `+OK` text; [`Error::Refused`] when it has none. A
+    /// malformed range is [`UsageError::InvalidArgument`].
+    pub async fn set_language(&mut self, range: &str) -> Result<Response, Error> {
+        let range =
+            LanguageRange::new(range).map_err(|_| Error::Usage(UsageError::InvalidArgument))?;
+        self.ok("LANG", |c, now| c.lang(now, Some(range))).await
     }
 
     /// RSET (RFC 1939 §5): unmarks every message marked deleted.
