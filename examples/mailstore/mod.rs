@@ -93,6 +93,51 @@ pub(crate) async fn start(config: Config) -> io::Result<Running> {
     Ok(running)
 }
 
+/// A connection a listener accepted, numbered for the log.
+struct Accepted {
+    socket: tokio::net::TcpStream,
+    peer: SocketAddr,
+    conn: u64,
+}
+
+/// The connections `listener` accepts, for `postwire_io::serve_each`, which
+/// serves them under the connection cap. Nagle is off on every socket;
+/// accept errors (a full file table, an aborted handshake) are logged and
+/// retried after a pause, so the stream never ends.
+fn accepted(
+    listener: TcpListener,
+    name: &'static str,
+) -> impl futures_lite::Stream<Item = io::Result<Accepted>> + Unpin {
+    Box::pin(futures_lite::stream::unfold(
+        (listener, 0u64),
+        move |(listener, conn)| async move {
+            loop {
+                match listener.accept().await {
+                    Ok((socket, peer)) => {
+                        // Replies are written whole; without this, Nagle's
+                        // algorithm against the client's delayed ACK stalled
+                        // multi-segment answers (a 2,000-line UIDL) by 40 ms
+                        // (benches/README.md, POP3).
+                        let _ = socket.set_nodelay(true);
+                        let conn = conn + 1;
+                        let accepted = Accepted { socket, peer, conn };
+                        return Some((Ok(accepted), (listener, conn)));
+                    }
+                    Err(e) => {
+                        log!("{name} accept: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// Hands a connection's task to tokio.
+fn spawn(task: postwire_io::ConnectionTask) {
+    tokio::spawn(task);
+}
+
 async fn bind(name: &str, addr: SocketAddr) -> io::Result<TcpListener> {
     TcpListener::bind(addr)
         .await

@@ -15,7 +15,7 @@ use tokio_util::compat::TokioAsyncReadCompatExt;
 
 use super::store::Content;
 use super::tls::ServerTls;
-use super::{HOSTNAME, MAX_CONNECTIONS, Store};
+use super::{Accepted, HOSTNAME, MAX_CONNECTIONS, Store, accepted, spawn};
 use crate::common::TokioClock;
 
 /// The POP3 server's settings: STLS with the server certificate, SASL.
@@ -39,50 +39,40 @@ pub(crate) fn options(tls: &ServerTls) -> Arc<ServerOptions> {
 
 /// Accepts connections until the process ends.
 pub(crate) async fn run(listener: TcpListener, options: Arc<ServerOptions>, store: Arc<Store>) {
-    let limit = ConnectionLimit::new(MAX_CONNECTIONS);
-    let mut next_conn = 0u64;
-    loop {
-        let (socket, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                log!("pop3 accept: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                continue;
+    let busy = options.clone();
+    let _ = postwire_io::serve_each(
+        accepted(listener, "pop3"),
+        ConnectionLimit::new(MAX_CONNECTIONS),
+        move |Accepted { socket, peer, conn }| {
+            let options = options.clone();
+            let maildrop = Pop3 {
+                store: store.clone(),
+                conn,
+            };
+            async move {
+                match server::serve(socket.compat(), &options, maildrop).await {
+                    Ok(session) => log!(
+                        "pop3 conn {conn} from {peer}: closed{}{}",
+                        if session.tls { ", tls" } else { "" },
+                        session
+                            .user
+                            .map(|u| format!(", user {u}"))
+                            .unwrap_or_default()
+                    ),
+                    Err(e) => log!("pop3 conn {conn} from {peer}: {e}"),
+                }
             }
-        };
-        // Replies are written whole; without this, Nagle's algorithm
-        // against the client's delayed ACK stalled multi-segment answers
-        // (a 2,000-line UIDL) by 40 ms (benches/README.md, POP3).
-        let _ = socket.set_nodelay(true);
-        next_conn += 1;
-        let conn = next_conn;
-        let options = options.clone();
-        let Some(guard) = limit.try_acquire() else {
+        },
+        move |Accepted { socket, peer, conn }| {
             log!("pop3 conn {conn} from {peer}: too many connections");
-            tokio::spawn(async move {
+            let options = busy.clone();
+            async move {
                 let _ = server::reject_busy(socket.compat(), &options).await;
-            });
-            continue;
-        };
-        let maildrop = Pop3 {
-            store: store.clone(),
-            conn,
-        };
-        tokio::spawn(async move {
-            let _guard = guard;
-            match server::serve(socket.compat(), &options, maildrop).await {
-                Ok(session) => log!(
-                    "pop3 conn {conn} from {peer}: closed{}{}",
-                    if session.tls { ", tls" } else { "" },
-                    session
-                        .user
-                        .map(|u| format!(", user {u}"))
-                        .unwrap_or_default()
-                ),
-                Err(e) => log!("pop3 conn {conn} from {peer}: {e}"),
             }
-        });
-    }
+        },
+        spawn,
+    )
+    .await;
 }
 
 /// One POP3 connection's view of the store.
