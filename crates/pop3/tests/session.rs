@@ -12,20 +12,14 @@ use postwire_pop3_proto::ResponseCode;
 use postwire_pop3_proto::client::UsageError;
 use support::{
     Body, DOTS, PASSWORD, SMALL, ServerTls, Shared, Store, USER, client_options, generated_line,
-    server_options, start, tls_config,
+    server_options, start, stls_session, tls_config,
 };
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
 #[tokio::test]
 async fn stls_user_pass_stat_list_uidl_top_retr_byte_exact_rfc1939_rfc2595() {
     let shared = Shared::standard();
-    let (io, server) = start(
-        server_options(ServerTls::StartTls, &[]),
-        Store::new(&shared),
-    );
-    let mut client = Pop3Client::connect(io, client_options(Tls::StartTls(tls_config())))
-        .await
-        .unwrap();
+    let (mut client, server) = stls_session(&shared).await;
     assert!(client.is_tls());
     assert!(client.tls_info().is_some());
     // CAPA after TLS (RFC 2595 §4): USER is offered now, STLS no more.
@@ -194,13 +188,7 @@ async fn apop_with_the_store_secret_rfc1939_7() {
 async fn multi_megabyte_retr_streams_in_bounded_chunks_rfc1939_5() {
     const LINES: u64 = 64 * 1024; // 4 MiB
     let shared = Shared::with(&[("big", Body::Generated { lines: LINES })]);
-    let (io, server) = start(
-        server_options(ServerTls::StartTls, &[]),
-        Store::new(&shared),
-    );
-    let mut client = Pop3Client::connect(io, client_options(Tls::StartTls(tls_config())))
-        .await
-        .unwrap();
+    let (mut client, server) = stls_session(&shared).await;
     client.login(USER, PASSWORD).await.unwrap();
     assert_eq!(client.list_one(1).await.unwrap().size, LINES * 64);
 
@@ -288,13 +276,7 @@ async fn message_reader_is_an_async_read_and_a_dropped_reader_is_drained() {
 #[tokio::test]
 async fn dele_then_quit_deletes_rfc1939_6() {
     let shared = Shared::standard();
-    let (io, server) = start(
-        server_options(ServerTls::StartTls, &[]),
-        Store::new(&shared),
-    );
-    let mut client = Pop3Client::connect(io, client_options(Tls::StartTls(tls_config())))
-        .await
-        .unwrap();
+    let (mut client, server) = stls_session(&shared).await;
     client.login(USER, PASSWORD).await.unwrap();
     client.dele(1).await.unwrap();
     // Marked messages are gone from the listings at once (RFC 1939 §5)...
@@ -314,13 +296,7 @@ async fn dele_then_quit_deletes_rfc1939_6() {
 #[tokio::test]
 async fn rset_unmarks_rfc1939_5() {
     let shared = Shared::standard();
-    let (io, server) = start(
-        server_options(ServerTls::StartTls, &[]),
-        Store::new(&shared),
-    );
-    let mut client = Pop3Client::connect(io, client_options(Tls::StartTls(tls_config())))
-        .await
-        .unwrap();
+    let (mut client, server) = stls_session(&shared).await;
     client.login(USER, PASSWORD).await.unwrap();
     client.dele(1).await.unwrap();
     client.dele(2).await.unwrap();
@@ -334,13 +310,7 @@ async fn rset_unmarks_rfc1939_5() {
 #[tokio::test]
 async fn languages_listed_and_chosen_before_and_after_login_rfc6856_3() {
     let shared = Shared::standard();
-    let (io, server) = start(
-        server_options(ServerTls::StartTls, &[]),
-        Store::new(&shared),
-    );
-    let mut client = Pop3Client::connect(io, client_options(Tls::StartTls(tls_config())))
-        .await
-        .unwrap();
+    let (mut client, server) = stls_session(&shared).await;
     assert!(client.capabilities().lang);
     let languages = client.languages().await.unwrap();
     assert_eq!(languages.len(), 1);
@@ -362,13 +332,7 @@ async fn languages_listed_and_chosen_before_and_after_login_rfc6856_3() {
 #[tokio::test]
 async fn dele_then_dropped_connection_deletes_nothing_rfc1939_6() {
     let shared = Shared::standard();
-    let (io, server) = start(
-        server_options(ServerTls::StartTls, &[]),
-        Store::new(&shared),
-    );
-    let mut client = Pop3Client::connect(io, client_options(Tls::StartTls(tls_config())))
-        .await
-        .unwrap();
+    let (mut client, server) = stls_session(&shared).await;
     client.login(USER, PASSWORD).await.unwrap();
     client.dele(1).await.unwrap();
     client.dele(2).await.unwrap();
@@ -383,13 +347,7 @@ async fn dele_then_dropped_connection_deletes_nothing_rfc1939_6() {
 #[tokio::test]
 async fn refusals_are_typed_and_leave_the_session_usable_rfc1939_3() {
     let shared = Shared::standard();
-    let (io, server) = start(
-        server_options(ServerTls::StartTls, &[]),
-        Store::new(&shared),
-    );
-    let mut client = Pop3Client::connect(io, client_options(Tls::StartTls(tls_config())))
-        .await
-        .unwrap();
+    let (mut client, server) = stls_session(&shared).await;
     // A command before login is a usage error: nothing is sent.
     assert!(matches!(
         client.stat().await,
@@ -418,13 +376,7 @@ async fn refusals_are_typed_and_leave_the_session_usable_rfc1939_3() {
 #[tokio::test]
 async fn store_refusals_carry_their_response_codes_rfc2449_8_rfc3206() {
     let shared = Shared::standard();
-    let (io, server) = start(
-        server_options(ServerTls::StartTls, &[]),
-        Store::new(&shared),
-    );
-    let mut client = Pop3Client::connect(io, client_options(Tls::StartTls(tls_config())))
-        .await
-        .unwrap();
+    let (mut client, server) = stls_session(&shared).await;
     let error = client.login("busy", PASSWORD).await.unwrap_err();
     assert!(
         matches!(&error, Error::AuthFailed(r) if r.code() == Some(&ResponseCode::SysTemp)),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use futures_io::AsyncRead;
 use postwire_core::Secret;
 use postwire_io::{Clock, Sleep};
-use postwire_pop3::client::{ClientOptions, Tls, TlsConfig};
+use postwire_pop3::client::{ClientOptions, Pop3Client, Tls, TlsConfig};
 use postwire_pop3::server::{
     Decision, Login, MailStore, MaildropEntry, Mechanism, ScramCredentials, SecretKind, ServeError,
     ServerConfig, ServerOptions, Session, StoredSecret, TlsMode, serve,
@@ -328,6 +328,21 @@ pub fn start(
     let (client, server) = postwire_testkit::duplex(64 * 1024);
     let handle = tokio::spawn(async move { serve(server, &options, store).await });
     (client, handle)
+}
+
+/// A session over STLS with the standard server (no SASL), logged out:
+/// the client after its greeting and STLS, and the server's task.
+pub async fn stls_session(
+    shared: &Shared,
+) -> (
+    Pop3Client<DuplexStream>,
+    JoinHandle<Result<Session, ServeError>>,
+) {
+    let (io, server) = start(server_options(ServerTls::StartTls, &[]), Store::new(shared));
+    let client = Pop3Client::connect(io, client_options(Tls::StartTls(tls_config())))
+        .await
+        .unwrap();
+    (client, server)
 }
 
 /// A TLS configuration trusting the test CA, for `localhost`.
