@@ -11,25 +11,17 @@ type Outcome = Result<(Vec<u8>, bool, Vec<u8>), UnstuffError>;
 
 fn unstuff(input: &[u8], chunk: usize, normalize: bool) -> Outcome {
     let mut unstuffer = DotUnstuffer::new().normalize_bare_line_endings(normalize);
-    let mut buf = BytesMut::new();
-    let mut out = Vec::new();
-    let mut chunks = input.chunks(chunk.max(1));
-    while let Some(piece) = chunks.next() {
-        buf.extend_from_slice(piece);
-        loop {
-            match unstuffer.feed(&mut buf)? {
-                Unstuffed::Data(d) => out.extend_from_slice(&d),
-                Unstuffed::NeedMore => break,
-                Unstuffed::End => {
-                    for rest in chunks {
-                        buf.extend_from_slice(rest);
-                    }
-                    return Ok((out, true, buf.to_vec()));
-                }
+    let mut out = BytesMut::new();
+    let mut start = 0;
+    for piece in input.chunks(chunk.max(1)) {
+        match unstuffer.unstuff(piece, &mut out)? {
+            Unstuffed::NeedMore => start += piece.len(),
+            Unstuffed::End { consumed } => {
+                return Ok((out.to_vec(), true, input[start + consumed..].to_vec()));
             }
         }
     }
-    Ok((out, false, buf.to_vec()))
+    Ok((out.to_vec(), false, Vec::new()))
 }
 
 fuzz_target!(|data: &[u8]| {

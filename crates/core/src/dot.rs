@@ -11,7 +11,7 @@
 //! is either refused or turned into `CRLF`, never taken as a line end that
 //! could start a terminator.
 
-use bytes::{Buf as _, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, BytesMut};
 
 /// Which bare line ending broke the rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,18 +36,19 @@ pub enum UnstuffError {
     },
 }
 
-/// One step of [`DotUnstuffer::feed`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What one [`DotUnstuffer::unstuff`] call found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unstuffed {
-    /// Unstuffed content. Chunk boundaries depend on how the input arrived;
-    /// only the concatenation is meaningful.
-    Data(Bytes),
-    /// The terminating `CRLF.CRLF` was consumed; the input buffer now starts
-    /// with whatever followed it (pipelined commands).
-    End,
-    /// Everything decidable was consumed; at most two undecided bytes (a
-    /// trailing `CR`, a `.` or `.CR` at a line start) stay in the buffer.
+    /// Every octet of the input was consumed and the data goes on. At most
+    /// two undecided octets (a final `CR`, a `.` or `.CR` at a line start)
+    /// are held inside the unstuffer until the next input decides them.
     NeedMore,
+    /// The terminating `CRLF.CRLF` ends `consumed` octets into the input;
+    /// what follows it (pipelined commands) was not touched.
+    End {
+        /// Octets of the input read up to and including the terminator.
+        consumed: usize,
+    },
 }
 
 /// Where the unstuffer stands relative to line starts.
@@ -66,9 +67,13 @@ enum LineStart {
 
 /// Removes dot-stuffing from a stream and finds the end of the data.
 ///
-/// It eats from the front of a caller-owned [`BytesMut`] (a [`LineFramer`](crate::LineFramer)'s
-/// buffer, so bytes after the terminator stay where the command parser will
-/// look) and hands content out as zero-copy slices of it.
+/// It reads each input where it lies (the caller's read buffer) and copies
+/// the content, without the stuffing dots, into the caller's output
+/// [`BytesMut`], from which the caller splits off zero-copy chunks. That is
+/// the one copy any unstuffer makes; an earlier design unstuffed in place in
+/// the framer's buffer, which cost a second copy of every read into that
+/// buffer first. Octets it cannot decide yet (at most two) stay inside it,
+/// so the caller never has to keep a tail of its own.
 ///
 /// Bare `CR` and `LF` are refused ([`UnstuffError::BareLineEnding`]) unless
 /// [`normalize_bare_line_endings`](Self::normalize_bare_line_endings) is set,
@@ -79,11 +84,12 @@ enum LineStart {
 pub struct DotUnstuffer {
     line_start: LineStart,
     normalize: bool,
-    /// A normalised bare line ending whose `CRLF` is still to be handed out.
-    pending_crlf: bool,
     max_line: Option<usize>,
     line_len: usize,
     done: bool,
+    /// Undecided octets from the end of the last input: `held[..held_len]`.
+    held: [u8; 2],
+    held_len: u8,
 }
 
 /// Finds `LF .` for the fast path; built once, shared by every unstuffer.
@@ -103,10 +109,11 @@ impl DotUnstuffer {
         Self {
             line_start: LineStart::AfterCrlf,
             normalize: false,
-            pending_crlf: false,
             max_line: None,
             line_len: 0,
             done: false,
+            held: [0; 2],
+            held_len: 0,
         }
     }
 
@@ -128,44 +135,89 @@ impl DotUnstuffer {
         self.done
     }
 
-    /// Consumes bytes from the front of `input` and returns the next step.
-    /// Call it again until it returns [`Unstuffed::NeedMore`] or
-    /// [`Unstuffed::End`]; after `End` it keeps returning `End`.
+    /// Reads `input`, appends its content (stuffing dots removed) to `out`,
+    /// and says whether the data ended in it. Call it with each read until
+    /// it returns [`Unstuffed::End`]; after that it consumes nothing and
+    /// keeps returning `End { consumed: 0 }`.
     ///
-    /// Stuffing dots are removed in place: the content between them is
-    /// moved up over the dropped dots inside the consumed front of `input`,
-    /// so one call hands out one chunk however many dots it removed. After
-    /// an error the consumed front of `input` may have been rewritten; the
-    /// data cannot be framed safely anyway.
-    pub fn feed(&mut self, input: &mut BytesMut) -> Result<Unstuffed, UnstuffError> {
+    /// On an error the content of this call already in `out` is partial;
+    /// the data cannot be framed safely anyway (SECURITY.md SM-S2).
+    pub fn unstuff(&mut self, input: &[u8], out: &mut BytesMut) -> Result<Unstuffed, UnstuffError> {
         if self.done {
-            return Ok(Unstuffed::End);
+            return Ok(Unstuffed::End { consumed: 0 });
         }
-        if self.pending_crlf {
-            self.pending_crlf = false;
-            return Ok(Unstuffed::Data(Bytes::from_static(b"\r\n")));
-        }
-        // `pos` walks over the input; the content read so far is
-        // `input[..run.out]` followed by `input[run.seg..pos]`.
+        out.reserve(input.len() + 2);
         let mut pos = 0;
-        let mut run = Run::default();
+        // Octets held from the last input are decided together with the
+        // first few of this one, on a small joined copy: three more octets
+        // settle any held pair (`.CR` + `LF` is the longest pattern).
+        while self.held_len > 0 && pos < input.len() {
+            let held = usize::from(self.held_len);
+            let take = (input.len() - pos).min(3);
+            let mut joined = [0u8; 5];
+            joined[..held].copy_from_slice(&self.held[..held]);
+            joined[held..held + take].copy_from_slice(&input[pos..pos + take]);
+            let joined = &joined[..held + take];
+            self.held_len = 0;
+            let used = self.scan(joined, out)?;
+            if self.done {
+                return Ok(Unstuffed::End {
+                    consumed: pos + used - held,
+                });
+            }
+            self.hold(&joined[used..]);
+            pos += take;
+        }
+        if self.held_len > 0 {
+            // The input ran out before the held octets were decided.
+            return Ok(Unstuffed::NeedMore);
+        }
+        let used = self.scan(&input[pos..], out)?;
+        if self.done {
+            return Ok(Unstuffed::End {
+                consumed: pos + used,
+            });
+        }
+        self.hold(&input[pos + used..]);
+        Ok(Unstuffed::NeedMore)
+    }
+
+    /// Keeps the undecided end of an input (at most two octets, see
+    /// [`scan`](Self::scan)) for the next call.
+    fn hold(&mut self, rest: &[u8]) {
+        debug_assert!(rest.len() <= self.held.len());
+        let n = rest.len().min(self.held.len());
+        self.held[..n].copy_from_slice(&rest[..n]);
+        self.held_len = n as u8;
+    }
+
+    /// Reads `input` up to its end or the terminator, copying content to
+    /// `out`, and returns how many octets it consumed. It stops short of
+    /// the end only before undecided octets: a final `CR` (its `LF` may
+    /// come next), or a `.` or `.CR` at a line start (stuffing, content or
+    /// the terminator). Sets `done` after the terminator.
+    fn scan(&mut self, input: &[u8], out: &mut BytesMut) -> Result<usize, UnstuffError> {
+        // `pos` walks over the input; `input[seg..pos]` is content not yet
+        // copied to `out`.
+        let mut pos = 0;
+        let mut seg = 0;
         loop {
             if pos == input.len() {
-                return Ok(run.emit_or_wait(input, pos));
+                out.extend_from_slice(&input[seg..pos]);
+                return Ok(pos);
             }
             if self.line_start != LineStart::No {
                 let after_crlf = self.line_start == LineStart::AfterCrlf;
                 match input.get(pos..(pos + 3).min(input.len())) {
                     Some([b'.', b'\r', b'\n']) if after_crlf => {
-                        let content = run.take(input, pos);
-                        if !content.is_empty() {
-                            return Ok(Unstuffed::Data(content));
-                        }
-                        input.advance(3);
+                        out.extend_from_slice(&input[seg..pos]);
                         self.done = true;
-                        return Ok(Unstuffed::End);
+                        return Ok(pos + 3);
                     }
-                    Some([b'.']) | Some([b'.', b'\r']) => return Ok(run.emit_or_wait(input, pos)),
+                    Some([b'.']) | Some([b'.', b'\r']) => {
+                        out.extend_from_slice(&input[seg..pos]);
+                        return Ok(pos);
+                    }
                     // A lone dot after a normalised bare line ending: never a
                     // terminator (that is the smuggling trick), kept as content.
                     Some([b'.', b'\r', b'\n']) => self.line_start = LineStart::No,
@@ -177,8 +229,9 @@ impl DotUnstuffer {
                     }
                     Some([b'.', ..]) => {
                         // A stuffed dot: drop it.
-                        run.drop_byte(input, pos);
+                        out.extend_from_slice(&input[seg..pos]);
                         pos += 1;
+                        seg = pos;
                         self.line_start = LineStart::No;
                         self.line_len = 1;
                         continue;
@@ -196,20 +249,17 @@ impl DotUnstuffer {
                     self.line_start = LineStart::AfterCrlf;
                     continue;
                 }
-                if pos == input.len() {
-                    return Ok(run.emit_or_wait(input, pos));
-                }
-                if skipped > 0 {
-                    // The window ended inside a line, or a bare ending
-                    // follows: look again from here.
+                if pos == input.len() || skipped > 0 {
+                    // The end, or the window ended inside a line, or a bare
+                    // ending follows: look again from here.
                     continue;
                 }
             }
             let rest = &input[pos..];
             let Some(i) = memchr::memchr2(b'\r', b'\n', rest) else {
                 self.check_line_len(rest.len())?;
-                pos += rest.len();
-                return Ok(run.emit_or_wait(input, pos));
+                pos = input.len();
+                continue;
             };
             match (rest[i], rest.get(i + 1)) {
                 (b'\r', Some(b'\n')) => {
@@ -220,7 +270,9 @@ impl DotUnstuffer {
                 }
                 (b'\r', None) => {
                     self.check_line_len(i)?;
-                    return Ok(run.emit_or_wait(input, pos + i));
+                    pos += i;
+                    out.extend_from_slice(&input[seg..pos]);
+                    return Ok(pos);
                 }
                 (bare, _) => {
                     let which = if bare == b'\r' {
@@ -232,15 +284,12 @@ impl DotUnstuffer {
                         return Err(UnstuffError::BareLineEnding(which));
                     }
                     self.check_line_len(i + 2)?;
-                    let content = run.take(input, pos + i);
-                    input.advance(1);
+                    out.extend_from_slice(&input[seg..pos + i]);
+                    out.extend_from_slice(b"\r\n");
+                    pos += i + 1;
+                    seg = pos;
                     self.line_start = LineStart::AfterBareEnding;
                     self.line_len = 0;
-                    if content.is_empty() {
-                        return Ok(Unstuffed::Data(Bytes::from_static(b"\r\n")));
-                    }
-                    self.pending_crlf = true;
-                    return Ok(Unstuffed::Data(content));
                 }
             }
         }
@@ -251,52 +300,6 @@ impl DotUnstuffer {
         match self.max_line {
             Some(limit) if self.line_len > limit => Err(UnstuffError::LineTooLong { limit }),
             _ => Ok(()),
-        }
-    }
-}
-
-/// The content one [`DotUnstuffer::feed`] call has read: `input[..out]`,
-/// then `input[seg..]` up to the read position. The bytes in between were
-/// dropped (stuffing dots); [`take`](Self::take) closes the gap by moving
-/// the last segment down, so the content leaves as one zero-copy chunk.
-#[derive(Default)]
-struct Run {
-    out: usize,
-    seg: usize,
-}
-
-impl Run {
-    /// Drops the byte at `pos`: the segment before it joins the content.
-    fn drop_byte(&mut self, input: &mut BytesMut, pos: usize) {
-        if self.seg > self.out {
-            input.copy_within(self.seg..pos, self.out);
-        }
-        self.out += pos - self.seg;
-        self.seg = pos + 1;
-    }
-
-    /// Consumes `input[..end]` and returns the content read in it.
-    fn take(&mut self, input: &mut BytesMut, end: usize) -> Bytes {
-        if self.seg > self.out {
-            input.copy_within(self.seg..end, self.out);
-        }
-        let len = self.out + (end - self.seg);
-        if len == 0 {
-            input.advance(end);
-            return Bytes::new();
-        }
-        let content = input.split_to(len).freeze();
-        input.advance(end - len);
-        content
-    }
-
-    /// [`take`](Self::take), or `NeedMore` when no content was read.
-    fn emit_or_wait(&mut self, input: &mut BytesMut, end: usize) -> Unstuffed {
-        let content = self.take(input, end);
-        if content.is_empty() {
-            Unstuffed::NeedMore
-        } else {
-            Unstuffed::Data(content)
         }
     }
 }
@@ -506,36 +509,42 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Feeds `input` in the given chunks; returns the content, whether the
-    /// end was seen, what followed the end, or the error.
+    /// Feeds `input` to `u` in the given chunks; returns the content,
+    /// whether the end was seen, what followed the end, or the error.
+    fn run(
+        mut u: DotUnstuffer,
+        input: &[u8],
+        splits: &[usize],
+    ) -> Result<(Vec<u8>, bool, Vec<u8>), UnstuffError> {
+        let mut out = BytesMut::new();
+        let mut start = 0;
+        for &end in splits.iter().chain(std::iter::once(&input.len())) {
+            let end = end.clamp(start, input.len());
+            match u.unstuff(&input[start..end], &mut out)? {
+                Unstuffed::NeedMore => start = end,
+                Unstuffed::End { consumed } => {
+                    assert!(u.is_done());
+                    assert_eq!(
+                        u.unstuff(b".\r\n", &mut out),
+                        Ok(Unstuffed::End { consumed: 0 })
+                    );
+                    return Ok((out.to_vec(), true, input[start + consumed..].to_vec()));
+                }
+            }
+        }
+        Ok((out.to_vec(), false, vec![]))
+    }
+
     fn unstuff_chunks(
         input: &[u8],
         splits: &[usize],
         normalize: bool,
     ) -> Result<(Vec<u8>, bool, Vec<u8>), UnstuffError> {
-        let mut u = DotUnstuffer::new().normalize_bare_line_endings(normalize);
-        let mut buf = BytesMut::new();
-        let mut out = Vec::new();
-        let mut start = 0;
-        for &end in splits.iter().chain(std::iter::once(&input.len())) {
-            let end = end.clamp(start, input.len());
-            buf.extend_from_slice(&input[start..end]);
-            start = end;
-            loop {
-                match u.feed(&mut buf)? {
-                    Unstuffed::Data(d) => {
-                        assert!(!d.is_empty());
-                        out.extend_from_slice(&d)
-                    }
-                    Unstuffed::NeedMore => break,
-                    Unstuffed::End => {
-                        buf.extend_from_slice(&input[start..]);
-                        return Ok((out, true, buf.to_vec()));
-                    }
-                }
-            }
-        }
-        Ok((out, false, buf.to_vec()))
+        run(
+            DotUnstuffer::new().normalize_bare_line_endings(normalize),
+            input,
+            splits,
+        )
     }
 
     fn unstuff(input: &[u8]) -> Result<(Vec<u8>, bool, Vec<u8>), UnstuffError> {
@@ -609,11 +618,12 @@ mod tests {
     #[test]
     fn strict_line_limit() {
         let mut u = DotUnstuffer::new().max_line(Some(6));
-        let mut buf = BytesMut::from(&b"abcd\r\nabcde\r\n"[..]);
-        assert!(matches!(
-            u.feed(&mut buf),
+        let mut out = BytesMut::new();
+        assert_eq!(u.unstuff(b"abcd\r\nab", &mut out), Ok(Unstuffed::NeedMore));
+        assert_eq!(
+            u.unstuff(b"cde\r\n", &mut out),
             Err(UnstuffError::LineTooLong { limit: 6 })
-        ));
+        );
     }
 
     #[test]
@@ -715,29 +725,8 @@ mod tests {
         /// every split: it is the path every server runs (SM-S1, SM-S2).
         #[test]
         fn fast_path_matches_the_careful_path_sm_s1(input in prop_oneof![body_bytes(), text_bytes()], normalize in any::<bool>(), split in 0usize..6000) {
-            let careful = |splits: &[usize]| -> Result<(Vec<u8>, bool, Vec<u8>), UnstuffError> {
-                let mut u = DotUnstuffer::new().normalize_bare_line_endings(normalize).max_line(Some(usize::MAX));
-                let mut buf = BytesMut::new();
-                let mut out = Vec::new();
-                let mut start = 0;
-                for &end in splits.iter().chain(std::iter::once(&input.len())) {
-                    let end = end.clamp(start, input.len());
-                    buf.extend_from_slice(&input[start..end]);
-                    start = end;
-                    loop {
-                        match u.feed(&mut buf)? {
-                            Unstuffed::Data(d) => out.extend_from_slice(&d),
-                            Unstuffed::NeedMore => break,
-                            Unstuffed::End => {
-                                buf.extend_from_slice(&input[start..]);
-                                return Ok((out, true, buf.to_vec()));
-                            }
-                        }
-                    }
-                }
-                Ok((out, false, buf.to_vec()))
-            };
-            prop_assert_eq!(unstuff_chunks(&input, &[split], normalize), careful(&[split]));
+            let careful = DotUnstuffer::new().normalize_bare_line_endings(normalize).max_line(Some(usize::MAX));
+            prop_assert_eq!(unstuff_chunks(&input, &[split], normalize), run(careful, &input, &[split]));
         }
 
         #[test]

@@ -63,22 +63,17 @@ pub struct LineTooLong {
 ///
 /// The buffered bytes can be taken out raw with [`take`](Self::take) for the
 /// parts of a protocol that are not line-based (SMTP BDAT chunks, IMAP
-/// literals) or handed to a [`DotUnstuffer`](crate::DotUnstuffer) through
-/// [`buffer_mut`](Self::buffer_mut).
+/// literals, what a [`DotUnstuffer`](crate::DotUnstuffer) should read).
 ///
 /// `Debug` shows sizes only: the buffer may hold an AUTH line or a SASL
 /// response (SECURITY.md A4).
 pub struct LineFramer {
-    /// Received bytes; `data[pos..]` are not yet taken. Empty while `raw`
-    /// holds the buffer.
+    /// Received bytes; `data[pos..]` are not yet taken.
     data: Bytes,
     /// How much of `data` was taken (lines handed out or skipped).
     pos: usize,
     /// `data[pos..scanned]` holds no `LF`.
     scanned: usize,
-    /// The buffer while a consumer works on it through
-    /// [`buffer_mut`](Self::buffer_mut); empty otherwise.
-    raw: BytesMut,
     /// Maximum line length, terminator included.
     max_line: usize,
     /// Inside an over-long line: drop bytes up to and including the next `LF`.
@@ -103,7 +98,6 @@ impl LineFramer {
             data: Bytes::new(),
             pos: 0,
             scanned: 0,
-            raw: BytesMut::new(),
             max_line,
             discarding: false,
         }
@@ -122,9 +116,7 @@ impl LineFramer {
 
     /// Appends received bytes.
     pub fn push(&mut self, input: &[u8]) {
-        if !self.raw.is_empty() {
-            self.raw.extend_from_slice(input);
-        } else if self.pos == self.data.len() {
+        if self.pos == self.data.len() {
             // Room for a short tail to be appended in place at the next
             // push; a buffer with spare capacity also freezes straight into
             // the shared form, so slicing a line is one reference count.
@@ -176,11 +168,6 @@ impl LineFramer {
     /// Frames the next line: its content's range in `data` and its ending.
     #[inline]
     fn next_range(&mut self) -> Result<Option<(std::ops::Range<usize>, LineEnding)>, LineTooLong> {
-        if !self.raw.is_empty() {
-            self.data = self.raw.split().freeze();
-            self.pos = 0;
-            self.scanned = 0;
-        }
         loop {
             let unsearched = self.data.get(self.scanned..).unwrap_or_default();
             let Some(found) = memchr::memchr(b'\n', unsearched) else {
@@ -224,24 +211,16 @@ impl LineFramer {
 
     /// The bytes received and not yet taken.
     pub fn buffered(&self) -> &[u8] {
-        if self.raw.is_empty() {
-            self.data.get(self.pos..).unwrap_or_default()
-        } else {
-            &self.raw
-        }
+        self.data.get(self.pos..).unwrap_or_default()
     }
 
     /// Whether nothing is buffered.
     pub fn is_empty(&self) -> bool {
-        self.raw.is_empty() && self.pos == self.data.len()
+        self.pos == self.data.len()
     }
 
     /// Takes up to `n` raw bytes from the front of the buffer.
     pub fn take(&mut self, n: usize) -> Bytes {
-        if !self.raw.is_empty() {
-            let n = n.min(self.raw.len());
-            return self.raw.split_to(n).freeze();
-        }
         let n = n.min(self.data.len() - self.pos);
         let taken = self.data.slice(self.pos..self.pos + n);
         self.pos += n;
@@ -249,24 +228,11 @@ impl LineFramer {
         taken
     }
 
-    /// The raw buffer, for a consumer that eats bytes from its front (the
-    /// [`DotUnstuffer`](crate::DotUnstuffer)). The framer forgets how far it
-    /// had searched, since the consumer may change anything.
-    pub fn buffer_mut(&mut self) -> &mut BytesMut {
-        if self.raw.is_empty() {
-            self.raw = self.take_rest();
-            self.data = Bytes::new();
-            self.scanned = 0;
-        }
-        &mut self.raw
-    }
-
     /// Drops everything buffered, and any over-long line being discarded.
     pub fn clear(&mut self) {
         self.data = Bytes::new();
         self.pos = 0;
         self.scanned = 0;
-        self.raw = BytesMut::new();
         self.discarding = false;
     }
 }
@@ -411,14 +377,14 @@ mod tests {
             prop_assert_eq!(frame_in_chunks(&input, &splits, max), model(&input, max));
         }
 
-        /// Taking raw bytes and lending the buffer out (BDAT, DATA) in the
-        /// middle of a stream leaves the framer consistent: the bytes come
-        /// out once, in order, whatever was pushed when.
+        /// Taking raw bytes (BDAT, DATA) in the middle of a stream leaves
+        /// the framer consistent: the bytes come out once, in order,
+        /// whatever was pushed when.
         #[test]
         fn raw_access_keeps_every_byte_in_order(
             input in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'a')], 0..200),
             mut splits in proptest::collection::vec(0usize..200, 0..6),
-            ops in proptest::collection::vec(0u8..4, 1..20),
+            ops in proptest::collection::vec(0u8..3, 1..20),
         ) {
             splits.sort_unstable();
             let mut framer = LineFramer::new(1000);
@@ -436,11 +402,6 @@ mod tests {
                             out.push(b'\n');
                         },
                         Some(1) => out.extend_from_slice(&framer.take(3)),
-                        Some(2) => {
-                            let buf = framer.buffer_mut();
-                            let n = buf.len().min(2);
-                            out.extend_from_slice(&buf.split_to(n));
-                        }
                         _ => prop_assert_eq!(framer.buffered().len(), input[..start].len() - out.len()),
                     }
                 }

@@ -231,6 +231,9 @@ pub struct Client {
     queue: VecDeque<Queued>,
     pending: VecDeque<Entry>,
     reading: Option<Reading>,
+    /// Unstuffed message content of the current input, handed out as one
+    /// [`Event::MessageData`]; its capacity is reused from read to read.
+    message: BytesMut,
     deadline: Option<Instant>,
     greeted: bool,
     timestamp: Option<Timestamp>,
@@ -261,6 +264,7 @@ impl Client {
             queue: VecDeque::new(),
             pending: VecDeque::new(),
             reading: None,
+            message: BytesMut::new(),
             deadline,
             greeted: false,
             timestamp: None,
@@ -747,24 +751,17 @@ impl Client {
                 }
                 return Ok(());
             }
-            if let Some(Reading::Message(unstuffer)) = &mut self.reading {
-                let step = unstuffer.feed(self.framer.buffer_mut());
-                let Some(front) = self.pending.front().copied() else {
+            if matches!(self.reading, Some(Reading::Message(_))) {
+                if self.framer.is_empty() {
                     return Ok(());
-                };
-                match step {
-                    Ok(Unstuffed::Data(data)) => {
-                        self.deadline = now.checked_add(self.config.timeouts.response);
-                        self.events
-                            .push_back(Event::MessageData { id: front.id, data });
-                    }
-                    Ok(Unstuffed::End) => {
-                        self.reading = None;
-                        self.events.push_back(Event::MessageEnd { id: front.id });
-                        self.answered(now);
-                    }
-                    Ok(Unstuffed::NeedMore) => return Ok(()),
-                    Err(e) => return Err(self.fail(Error::Data(e))),
+                }
+                let buffered = self.framer.take(usize::MAX);
+                let consumed = self.message_input(now, &buffered)?;
+                if let Some(after) = buffered.get(consumed..).filter(|rest| !rest.is_empty()) {
+                    self.framer.push(after);
+                }
+                if consumed == 0 {
+                    return Ok(());
                 }
                 continue;
             }
@@ -778,6 +775,38 @@ impl Client {
                 self.on_listing_line(now, &line.content)?;
             } else {
                 self.on_status_line(now, &line.content)?;
+            }
+        }
+    }
+
+    /// Unstuffs a RETR or TOP message from `input` where it lies (the
+    /// read, or what the framer held) and returns how many octets it
+    /// consumed: all of them unless the message ended inside `input`, in
+    /// which case the rest are the next responses.
+    fn message_input(&mut self, now: Instant, input: &[u8]) -> Result<usize, Error> {
+        let Some(front) = self.pending.front().copied() else {
+            return Ok(0);
+        };
+        let Some(Reading::Message(unstuffer)) = &mut self.reading else {
+            return Ok(0);
+        };
+        let step = match unstuffer.unstuff(input, &mut self.message) {
+            Ok(step) => step,
+            Err(e) => return Err(self.fail(Error::Data(e))),
+        };
+        if !self.message.is_empty() {
+            self.deadline = now.checked_add(self.config.timeouts.response);
+            let data = self.message.split().freeze();
+            self.events
+                .push_back(Event::MessageData { id: front.id, data });
+        }
+        match step {
+            Unstuffed::NeedMore => Ok(input.len()),
+            Unstuffed::End { consumed } => {
+                self.reading = None;
+                self.events.push_back(Event::MessageEnd { id: front.id });
+                self.answered(now);
+                Ok(consumed)
             }
         }
     }
@@ -1086,7 +1115,16 @@ impl Protocol for Client {
         if self.awaiting_tls.is_some() {
             return Err(self.fail(Error::PlaintextAfterStls));
         }
-        self.framer.push(data);
+        // Message content is unstuffed straight from the read; only what
+        // follows it, or input in any other state, is buffered.
+        let data = if matches!(self.reading, Some(Reading::Message(_))) && self.framer.is_empty() {
+            &data[self.message_input(now, data)?..]
+        } else {
+            data
+        };
+        if !data.is_empty() {
+            self.framer.push(data);
+        }
         self.process(now)
     }
 

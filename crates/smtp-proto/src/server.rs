@@ -591,7 +591,15 @@ impl Protocol for Server {
         self.now = now;
         let lines_before = self.lines_done;
         let in_body_before = self.in_body();
-        self.framer.push(data);
+        // DATA content is unstuffed straight from the read; only what
+        // follows the data, or input in any other phase, is buffered.
+        let data = match self.phase {
+            Phase::Data(_) if self.framer.is_empty() => &data[self.data_input(data)..],
+            _ => data,
+        };
+        if !data.is_empty() {
+            self.framer.push(data);
+        }
         if matches!(
             self.phase,
             Phase::Awaiting(_) | Phase::AuthSecret(_) | Phase::Delayed(_)

@@ -1,6 +1,7 @@
 //! Message content: DATA (RFC 5321 §4.5.2, dot-unstuffed, streamed) and
 //! BDAT chunks (RFC 3030, exact octet counts, streamed).
 
+use bytes::BytesMut;
 use postwire_core::{CommandId, DotUnstuffer, UnstuffError, Unstuffed};
 
 use super::dispatch::Count;
@@ -14,6 +15,8 @@ use super::{
 #[derive(Debug)]
 pub(super) struct DataState {
     unstuffer: DotUnstuffer,
+    /// Unstuffed content of the current input, handed out as one chunk.
+    content: BytesMut,
     /// Content octets so far.
     received: u64,
     /// Octets of the current content line (for the strict line limit).
@@ -29,6 +32,7 @@ impl DataState {
             // Under Normalize a bare CR or LF becomes CRLF, but only a real
             // CRLF.CRLF ends the data (SECURITY.md SM-S1).
             unstuffer: DotUnstuffer::new().normalize_bare_line_endings(normalize),
+            content: BytesMut::new(),
             received: 0,
             line_len: 0,
             failed: None,
@@ -81,34 +85,52 @@ impl BdatState {
 impl Server {
     /// Unstuffs buffered DATA content. `false` when more input is needed.
     pub(super) fn step_data(&mut self) -> bool {
+        if self.framer.is_empty() {
+            return false;
+        }
+        let buffered = self.framer.take(usize::MAX);
+        let consumed = self.data_input(&buffered);
+        if let Some(after) = buffered.get(consumed..).filter(|rest| !rest.is_empty()) {
+            // The commands after the data.
+            self.framer.push(after);
+        }
+        true
+    }
+
+    /// Unstuffs DATA content from `input`, where it lies (the caller's
+    /// read, or what the framer held), and returns how many octets it
+    /// consumed: all of them unless the data ended inside `input`, in which
+    /// case the rest are the client's next commands. The content of one
+    /// input leaves as one [`Event::DataChunk`].
+    pub(super) fn data_input(&mut self, input: &[u8]) -> usize {
         let max_size = self.config.limits.max_message_size;
         let max_line = self.config.limits.max_data_line;
         let Phase::Data(state) = &mut self.phase else {
-            return false;
+            return 0;
         };
-        match state.unstuffer.feed(self.framer.buffer_mut()) {
-            Ok(Unstuffed::NeedMore) => false,
-            Ok(Unstuffed::Data(content)) => {
-                state.received = state.received.saturating_add(content.len() as u64);
-                if state.failed.is_none() {
-                    let reason = if state.received > max_size {
-                        Some(AbortReason::TooBig)
-                    } else if state.line_too_long(&content, max_line) {
-                        Some(AbortReason::LineTooLong)
-                    } else {
-                        None
-                    };
-                    state.failed = reason;
-                    match reason {
-                        Some(reason) => self.events.push_back(Event::DataAborted { reason }),
-                        None => self.events.push_back(Event::DataChunk(content)),
-                    }
+        let step = state.unstuffer.unstuff(input, &mut state.content);
+        if step.is_ok() && !state.content.is_empty() {
+            let content = state.content.split().freeze();
+            state.received = state.received.saturating_add(content.len() as u64);
+            if state.failed.is_none() {
+                let reason = if state.received > max_size {
+                    Some(AbortReason::TooBig)
+                } else if state.line_too_long(&content, max_line) {
+                    Some(AbortReason::LineTooLong)
+                } else {
+                    None
+                };
+                state.failed = reason;
+                match reason {
+                    Some(reason) => self.events.push_back(Event::DataAborted { reason }),
+                    None => self.events.push_back(Event::DataChunk(content)),
                 }
-                true
             }
-            Ok(Unstuffed::End) => {
-                let failed = state.failed;
-                match failed {
+        }
+        match step {
+            Ok(Unstuffed::NeedMore) => input.len(),
+            Ok(Unstuffed::End { consumed }) => {
+                match state.failed {
                     None => {
                         let recipients = self.txn.as_ref().map_or(0, |t| t.recipients);
                         let id = self.ids.next_id();
@@ -130,7 +152,7 @@ impl Server {
                         self.flush();
                     }
                 }
-                true
+                consumed
             }
             Err(error) => {
                 // The rest of the stream cannot be framed safely: refuse and
@@ -146,7 +168,7 @@ impl Server {
                 self.txn = None;
                 self.write(replies::BARE_IN_DATA);
                 self.fail(super::Error::BareLineEnding);
-                false
+                input.len()
             }
         }
     }
