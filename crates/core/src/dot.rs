@@ -80,6 +80,21 @@ enum LineStart {
 /// in which case each becomes `CRLF` in the output. Either way they never end
 /// a line that could terminate the data: `LF.LF`, `CR.CR` and every mix of
 /// them are content (SECURITY.md SM-S1, SM-S2).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use postwire_core::{DotUnstuffer, Unstuffed};
+///
+/// let mut unstuffer = DotUnstuffer::new();
+/// let mut content = BytesMut::new();
+/// // The first read ends between the CR and the LF of a line end.
+/// let step = unstuffer.unstuff(b"Hi\r\n..dot\r", &mut content);
+/// assert_eq!(step, Ok(Unstuffed::NeedMore));
+/// // The second holds the rest of the data and the next command.
+/// let step = unstuffer.unstuff(b"\n.\r\nQUIT\r\n", &mut content);
+/// assert_eq!(step, Ok(Unstuffed::End { consumed: 4 }));
+/// assert_eq!(&content[..], b"Hi\r\n.dot\r\n");
+/// ```
 #[derive(Debug, Clone)]
 pub struct DotUnstuffer {
     line_start: LineStart,
