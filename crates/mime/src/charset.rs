@@ -245,9 +245,12 @@ pub fn decode_with<'a>(
                 }
             }
         }
+        Charset::Encoding(encoding) if encoding.is_single_byte() => {
+            decode_single_byte(encoding, bytes, defects)
+        }
         Charset::Encoding(encoding) => {
-            // US-ASCII is windows-1252 in encoding_rs; ASCII text in any
-            // ASCII-compatible encoding comes back borrowed, in one pass.
+            // ASCII text in any ASCII-compatible encoding comes back
+            // borrowed, in one pass.
             let (text, bad) = encoding.decode_without_bom_handling(bytes);
             if bad {
                 push_once(defects, Defect::MalformedCharsetData);
@@ -255,6 +258,44 @@ pub fn decode_with<'a>(
             text
         }
     }
+}
+
+/// Decodes `bytes` in a single-byte charset (US-ASCII is windows-1252
+/// here, as in WHATWG), ASCII borrowed. The output is sized exactly: each
+/// octet above 0x7F becomes one character of the Basic Multilingual Plane,
+/// at most three UTF-8 octets. (encoding_rs sizes for the worst case, three
+/// octets for every input octet past the ASCII prefix, which for a large
+/// body is an allocation past the allocator's mmap threshold, mapped and
+/// page-faulted afresh for every message.)
+fn decode_single_byte<'a>(
+    encoding: &'static Encoding,
+    bytes: &'a [u8],
+    defects: &mut Vec<Defect>,
+) -> Cow<'a, str> {
+    let high = bytes.iter().filter(|b| !b.is_ascii()).count();
+    if high == 0 {
+        if let Ok(ascii) = std::str::from_utf8(bytes) {
+            return Cow::Borrowed(ascii);
+        }
+    }
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(bytes.len() + 2 * high);
+    let (mut read, mut bad) = (0, false);
+    loop {
+        let (result, n, replaced) = decoder.decode_to_string(&bytes[read..], &mut out, true);
+        read += n;
+        bad |= replaced;
+        match result {
+            encoding_rs::CoderResult::InputEmpty => break,
+            // Not with the size above; kept correct if a table ever maps
+            // past the Basic Multilingual Plane.
+            encoding_rs::CoderResult::OutputFull => out.reserve(bytes.len() - read + 4),
+        }
+    }
+    if bad {
+        push_once(defects, Defect::MalformedCharsetData);
+    }
+    Cow::Owned(out)
 }
 
 /// Bytes that may follow `+` in UTF-7's modified base64 (RFC 2152).
@@ -352,6 +393,39 @@ mod tests {
             let (theirs, bad) = encoding_rs::UTF_8.decode_without_bom_handling(&bytes);
             proptest::prop_assert_eq!(&ours, &theirs);
             proptest::prop_assert_eq!(d.contains(&Defect::MalformedCharsetData), bad);
+        }
+    }
+
+    proptest::proptest! {
+        /// Single-byte charsets read as encoding_rs reads them, the
+        /// malformed-data defect included (windows-874 and ISO-8859-8 leave
+        /// octets unmapped), into an output sized once: exactly, with no
+        /// growth on the way.
+        #[test]
+        fn single_byte_reading_matches_encoding_rs_sized_once(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![3 => 0x20u8..0x7F, 1 => 0x80u8..=0xFF, 1 => proptest::prelude::any::<u8>()],
+                0..300,
+            ),
+            which in 0usize..6,
+        ) {
+            let encoding = [
+                encoding_rs::WINDOWS_1252,
+                encoding_rs::ISO_8859_2,
+                encoding_rs::KOI8_R,
+                encoding_rs::WINDOWS_874,
+                encoding_rs::ISO_8859_8,
+                encoding_rs::IBM866,
+            ][which];
+            let mut d = Vec::new();
+            let ours = decode_with(Charset::Encoding(encoding), &bytes, &mut d);
+            let (theirs, bad) = encoding.decode_without_bom_handling(&bytes);
+            proptest::prop_assert_eq!(&ours, &theirs);
+            proptest::prop_assert_eq!(d.contains(&Defect::MalformedCharsetData), bad);
+            if let Cow::Owned(text) = &ours {
+                let high = bytes.iter().filter(|b| !b.is_ascii()).count();
+                proptest::prop_assert_eq!(text.capacity(), bytes.len() + 2 * high);
+            }
         }
     }
 
