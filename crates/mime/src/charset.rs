@@ -261,9 +261,9 @@ pub fn decode_with<'a>(
 }
 
 /// Decodes `bytes` in a single-byte charset (US-ASCII is windows-1252
-/// here, as in WHATWG), ASCII borrowed. The output is sized exactly: each
-/// octet above 0x7F becomes one character of the Basic Multilingual Plane,
-/// at most three UTF-8 octets. (encoding_rs sizes for the worst case, three
+/// here, as in WHATWG), ASCII borrowed. The output is sized once, to fit:
+/// each octet above 0x7F becomes one character of the Basic Multilingual
+/// Plane, at most three UTF-8 octets. (encoding_rs sizes for the worst case, three
 /// octets for every input octet past the ASCII prefix, which for a large
 /// body is an allocation past the allocator's mmap threshold, mapped and
 /// page-faulted afresh for every message.)
@@ -272,14 +272,16 @@ fn decode_single_byte<'a>(
     bytes: &'a [u8],
     defects: &mut Vec<Defect>,
 ) -> Cow<'a, str> {
-    let high = bytes.iter().filter(|b| !b.is_ascii()).count();
+    let high = count_non_ascii(bytes);
     if high == 0 {
         if let Ok(ascii) = std::str::from_utf8(bytes) {
             return Cow::Borrowed(ascii);
         }
     }
     let mut decoder = encoding.new_decoder_without_bom_handling();
-    let mut out = String::with_capacity(bytes.len() + 2 * high);
+    // encoding_rs wants room for a three-octet character before it reads
+    // any octet, so the last one, if ASCII, needs two more.
+    let mut out = String::with_capacity(bytes.len() + 2 * high + 2);
     let (mut read, mut bad) = (0, false);
     loop {
         let (result, n, replaced) = decoder.decode_to_string(&bytes[read..], &mut out, true);
@@ -296,6 +298,16 @@ fn decode_single_byte<'a>(
         push_once(defects, Defect::MalformedCharsetData);
     }
     Cow::Owned(out)
+}
+
+/// How many octets of `bytes` are above 0x7F. Counted per block of 255 in
+/// an octet-wide sum, which compiles to vector adds; a `usize` count per
+/// octet does not vectorise as well.
+fn count_non_ascii(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|block| usize::from(block.iter().map(|&b| b >> 7).sum::<u8>()))
+        .sum()
 }
 
 /// Bytes that may follow `+` in UTF-7's modified base64 (RFC 2152).
@@ -424,7 +436,8 @@ mod tests {
             proptest::prop_assert_eq!(d.contains(&Defect::MalformedCharsetData), bad);
             if let Cow::Owned(text) = &ours {
                 let high = bytes.iter().filter(|b| !b.is_ascii()).count();
-                proptest::prop_assert_eq!(text.capacity(), bytes.len() + 2 * high);
+                proptest::prop_assert_eq!(count_non_ascii(&bytes), high);
+                proptest::prop_assert_eq!(text.capacity(), bytes.len() + 2 * high + 2);
             }
         }
     }
