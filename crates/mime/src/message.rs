@@ -109,7 +109,8 @@ impl<'a> Message<'a> {
     /// Every part, depth first, parents before children, the top-level part first.
     pub fn parts(&self) -> Parts<'_, 'a> {
         Parts {
-            stack: vec![&self.root],
+            next: Some(&self.root),
+            stack: Vec::new(),
         }
     }
 
@@ -151,14 +152,22 @@ impl<'a> Deref for Message<'a> {
 /// Depth-first iterator over the parts of a [`Message`].
 #[derive(Debug)]
 pub struct Parts<'m, 'a> {
+    /// The part to yield next: its later siblings and theirs wait on the
+    /// stack, so a message of one part, or of one part at each level,
+    /// needs no allocation.
+    next: Option<&'m Part<'a>>,
+    /// Parts after `next`, the next one last.
     stack: Vec<&'m Part<'a>>,
 }
 
 impl<'m, 'a> Iterator for Parts<'m, 'a> {
     type Item = &'m Part<'a>;
     fn next(&mut self) -> Option<&'m Part<'a>> {
-        let p = self.stack.pop()?;
-        self.stack.extend(p.children.iter().rev());
+        let p = self.next.take().or_else(|| self.stack.pop())?;
+        if let Some((first, rest)) = p.children.split_first() {
+            self.stack.extend(rest.iter().rev());
+            self.next = Some(first);
+        }
         Some(p)
     }
 }
@@ -320,16 +329,31 @@ pub(crate) fn content_type_of(
 }
 
 /// Reads the header block at the start of `range` and the Content-Type
-/// ([`content_type_of`]).
+/// ([`content_type_of`]). The fields are collected in `scratch` and
+/// copied out exactly sized, or, without a scratch list (the top-level
+/// part), collected in a list of their own that the part keeps, as
+/// [`Message::parse_headers_with`] does: no copy, one allocation for a
+/// block that fits.
 fn read_head<'a>(
     input: &'a [u8],
     range: Range<usize>,
     limits: &Limits,
     in_digest: bool,
-    scratch: &mut Vec<Header<'a>>,
+    scratch: Option<&mut Vec<Header<'a>>>,
 ) -> Result<Head<'a>, Error> {
     let mut defects = Vec::new();
-    let split = split_header_block_with(input, range.clone(), limits, &mut defects, scratch)?;
+    let split = match scratch {
+        Some(scratch) => {
+            if scratch.capacity() == 0 {
+                scratch.reserve_exact(FIELDS_CAPACITY);
+            }
+            split_header_block_with(input, range.clone(), limits, &mut defects, scratch)?
+        }
+        None => {
+            let fields = Vec::with_capacity(FIELDS_CAPACITY);
+            split_header_block_in(input, range.clone(), limits, &mut defects, fields)?
+        }
+    };
     let content_type = content_type_of(&split.headers, in_digest, &mut defects);
     Ok(Head {
         headers: split.headers,
@@ -378,16 +402,19 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
     // lists: four parts of 256 bytes fit an allocator's small-block cache).
     let mut nodes: Vec<Option<Part<'a>>> = Vec::new();
     let mut parents: Vec<Option<usize>> = Vec::new();
-    let mut stack = vec![Job {
+    // The parts still to read; the top-level one is taken first, and the
+    // list is allocated only when a multipart or message part has children.
+    let mut stack: Vec<Job> = Vec::new();
+    let mut top = Some(Job {
         range: 0..input.len(),
         depth: 0,
         parent: None,
         in_digest: false,
-    }];
-    // The fields of each header block are collected here and copied out
-    // exactly sized; real messages carry up to a few dozen top-level fields.
-    let mut scratch = Vec::with_capacity(FIELDS_CAPACITY);
-    while let Some(job) = stack.pop() {
+    });
+    // The fields of each header block below the top are collected here
+    // (allocated for the first) and copied out exactly sized.
+    let mut scratch = Vec::new();
+    while let Some(job) = top.take().or_else(|| stack.pop()) {
         if job.depth > limits.max_depth {
             return Err(Error::DepthLimit(limits.max_depth));
         }
@@ -403,7 +430,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
             job.range.clone(),
             limits,
             job.in_digest,
-            &mut scratch,
+            (index > 0).then_some(&mut scratch),
         )?;
         let mut kind = PartKind::Leaf;
         // The jobs of this part's children go straight onto the stack,
@@ -504,6 +531,11 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         if nodes.len() + stack.len() + 1 > limits.max_parts {
             return Err(Error::PartLimit(limits.max_parts));
         }
+        // A message of one part (no children to read) is its root alone:
+        // no list to assemble it from.
+        if index == 0 && stack.is_empty() {
+            return Ok(part);
+        }
         nodes.push(Some(part));
         parents.push(job.parent);
         stack[first_child..].reverse();
@@ -532,6 +564,41 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn preorder<'m, 'a>(p: &'m Part<'a>, out: &mut Vec<&'m Part<'a>>) {
+        out.push(p);
+        for c in &p.children {
+            preorder(c, out);
+        }
+    }
+
+    /// `parts()` walks the tree depth first, parents before children,
+    /// siblings in order (RFC 2046 §5.1: the body parts in the order
+    /// they appear), through nested multiparts and a message/rfc822.
+    #[test]
+    fn parts_are_depth_first_in_order_rfc2046_5_1() {
+        let input = b"Content-Type: multipart/mixed; boundary=a\n\n--a\n\
+Content-Type: multipart/alternative; boundary=b\n\n--b\n\n1\n--b\n\n2\n--b--\n\
+--a\nContent-Type: message/rfc822\n\nContent-Type: multipart/mixed; boundary=c\n\n\
+--c\n\n3\n--c\n\n4\n--c--\n--a\n\n5\n--a\n\n6\n--a--\n";
+        let message = Message::parse(input).unwrap();
+        let mut expected = Vec::new();
+        preorder(message.root(), &mut expected);
+        assert_eq!(expected.len(), 10);
+        let walked: Vec<_> = message.parts().collect();
+        assert_eq!(walked.len(), expected.len());
+        for (w, e) in walked.iter().zip(&expected) {
+            assert!(std::ptr::eq(*w, *e));
+        }
+        let leaves: Vec<_> = message
+            .parts()
+            .filter(|p| matches!(p.kind(), PartKind::Leaf))
+            .map(|p| p.text().unwrap().trim().to_owned())
+            .collect();
+        assert_eq!(leaves, ["1", "2", "3", "4", "5", "6"]);
+        let single = Message::parse(b"Subject: x\n\nbody\n").unwrap();
+        assert_eq!(single.parts().count(), 1);
+    }
 
     #[test]
     fn close_delimiter_alone_is_no_boundary_and_a_leaf_rfc2046_5_1_1() {

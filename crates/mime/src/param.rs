@@ -40,6 +40,48 @@ static DEFAULT_PARAMS: LazyLock<[Param; 1]> = LazyLock::new(|| {
     }]
 });
 
+/// Charset values, as mail spells them, common enough that a parameter
+/// list of that `charset` alone (`text/plain; charset=utf-8`, most text
+/// parts) is shared, like the default's, instead of allocated per part.
+const SHARED_CHARSETS: [&str; 16] = [
+    "us-ascii",
+    "US-ASCII",
+    "utf-8",
+    "UTF-8",
+    "iso-8859-1",
+    "ISO-8859-1",
+    "windows-1252",
+    "Windows-1252",
+    "iso-8859-15",
+    "ISO-8859-15",
+    "windows-1251",
+    "koi8-r",
+    "iso-2022-jp",
+    "ISO-2022-JP",
+    "gb2312",
+    "GB2312",
+];
+
+/// The one-parameter lists of [`SHARED_CHARSETS`], in the same order.
+static SHARED_CHARSET_PARAMS: LazyLock<[[Param; 1]; SHARED_CHARSETS.len()]> = LazyLock::new(|| {
+    SHARED_CHARSETS.map(|value| {
+        [Param {
+            name: "charset".into(),
+            value: value.into(),
+            language: None,
+        }]
+    })
+});
+
+/// The shared list for `charset=value` alone, if `value` is one of
+/// [`SHARED_CHARSETS`] (exactly: values keep their case).
+fn shared_charset_params(value: &[u8]) -> Option<Params> {
+    let i = SHARED_CHARSETS.iter().position(|c| c.as_bytes() == value)?;
+    Some(Params {
+        list: Cow::Borrowed(&SHARED_CHARSET_PARAMS[i][..]),
+    })
+}
+
 impl Params {
     /// The value of the parameter `name` (ASCII case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -556,9 +598,7 @@ fn split_charset_lang(v: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
 /// Parses and reassembles the parameter list after the `;` (RFC 2231 §3-4).
 pub(crate) fn parse_params(s: &[u8], defects: &mut Vec<Defect>) -> Params {
     if let Some(list) = plain_params(s) {
-        return Params {
-            list: Cow::Owned(list),
-        };
+        return list;
     }
     parse_params_general(s, defects)
 }
@@ -656,15 +696,14 @@ fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
 /// and takes the general path ([`lex_params`] and the reassembly), which
 /// reads these lists the same (a test compares the two): no defects, each
 /// value as written.
-fn plain_params(mut s: &[u8]) -> Option<Vec<Param>> {
+fn plain_params(mut s: &[u8]) -> Option<Params> {
     let mut list: Vec<Param> = Vec::new();
     loop {
-        s = s.trim_ascii_start();
-        while let Some(rest) = s.strip_prefix(b";") {
-            s = rest.trim_ascii_start();
-        }
+        s = skip_separators(s);
         if s.is_empty() {
-            return Some(list);
+            return Some(Params {
+                list: Cow::Owned(list),
+            });
         }
         let name_len = s
             .iter()
@@ -700,11 +739,18 @@ fn plain_params(mut s: &[u8]) -> Option<Vec<Param>> {
         {
             return None;
         }
+        let common = common_param_name(name);
+        // `charset=utf-8` alone, the list of most text parts: shared.
+        if list.is_empty() && common == Some("charset") && skip_separators(s).is_empty() {
+            if let Some(shared) = shared_charset_params(value) {
+                return Some(shared);
+            }
+        }
         if list.capacity() == 0 {
             list = Vec::with_capacity(2);
         }
         // A token is ASCII: a common name is copied, any other lower-cased.
-        let name = match common_param_name(name) {
+        let name = match common {
             Some(common) => common.to_owned(),
             None => String::from_utf8(name.to_ascii_lowercase()).ok()?,
         };
@@ -745,6 +791,15 @@ fn find_byte2(s: &[u8], a: u8, b: u8) -> Option<usize> {
     } else {
         memchr::memchr2(a, b, s)
     }
+}
+
+/// `s` past the whitespace and `;` between parameters.
+fn skip_separators(mut s: &[u8]) -> &[u8] {
+    s = s.trim_ascii_start();
+    while let Some(rest) = s.strip_prefix(b";") {
+        s = rest.trim_ascii_start();
+    }
+    s
 }
 
 /// [`raw_text`] of bytes the caller owns: no copy when they are UTF-8.
@@ -854,6 +909,41 @@ mod tests {
         assert!(plain_params(b"a*0=x").is_none());
     }
 
+    /// A list of one common `charset` alone is shared, not allocated, and
+    /// reads as the general path reads it (RFC 2045 §5.1): quoted or not,
+    /// any case of the name, separators after it; a value of another case
+    /// or a second parameter gives a list of its own.
+    #[test]
+    fn lone_common_charset_lists_are_shared_and_read_the_same_rfc2045_5_1() {
+        for value in SHARED_CHARSETS {
+            for list in [
+                format!("charset={value}"),
+                format!(" Charset=\"{value}\" ;; "),
+                format!("CHARSET={value};"),
+            ] {
+                let mut d = Vec::new();
+                let params = parse_params(list.as_bytes(), &mut d);
+                assert!(matches!(params.list, Cow::Borrowed(_)), "{list}");
+                assert_eq!(params, parse_params_general(list.as_bytes(), &mut d));
+                assert_eq!(params.get("charset"), Some(value));
+                assert!(d.is_empty());
+            }
+        }
+        for list in [
+            &b"charset=Utf-8"[..],
+            b"charset=utf-8; format=flowed",
+            b"format=flowed; charset=utf-8",
+            b"charset=utf-8 x",
+            b"charset=\"utf-8 \"",
+            b"name=utf-8",
+        ] {
+            let mut d = Vec::new();
+            let params = parse_params(list, &mut d);
+            assert!(matches!(params.list, Cow::Owned(_)), "{list:?}");
+            assert_eq!(params, parse_params_general(list, &mut d), "{list:?}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn plain_parameter_lists_match_the_general_path_on_any_input(
@@ -873,6 +963,74 @@ mod tests {
     fn ct(s: &str) -> (ContentType, Vec<Defect>) {
         let mut d = Vec::new();
         (ContentType::parse(s.as_bytes(), &mut d), d)
+    }
+
+    /// Type, subtype and parameter names compare ignoring case (RFC 2045
+    /// §5.1): the common ones, in any case, are their shared lower-case
+    /// form; others are lower-cased copies.
+    #[test]
+    fn common_names_are_shared_in_any_case_rfc2045_5_1() {
+        for name in [
+            "text",
+            "plain",
+            "html",
+            "multipart",
+            "mixed",
+            "alternative",
+            "related",
+            "application",
+            "octet-stream",
+            "image",
+            "jpeg",
+            "png",
+            "gif",
+            "pdf",
+            "message",
+            "rfc822",
+            "report",
+            "delivery-status",
+            "pgp-signature",
+            "signed",
+            "digest",
+            "calendar",
+            "enriched",
+            "global",
+        ] {
+            for written in [name.to_owned(), name.to_ascii_uppercase(), capitalise(name)] {
+                let lower = lower_name(written.as_bytes());
+                assert!(matches!(lower, Cow::Borrowed(_)), "{written}");
+                assert_eq!(lower, name);
+            }
+        }
+        for name in [
+            "charset", "boundary", "name", "filename", "format", "delsp", "type",
+        ] {
+            for written in [name.to_owned(), name.to_ascii_uppercase(), capitalise(name)] {
+                assert_eq!(common_param_name(written.as_bytes()), Some(name));
+            }
+        }
+        for other in [
+            "x-Custom",
+            "Texts",
+            "tex",
+            "plainx",
+            "VND.MS-Excel",
+            "text\0",
+            "vnd.openxmlformats-officedocument",
+        ] {
+            let lower = lower_name(other.as_bytes());
+            assert!(matches!(lower, Cow::Owned(_)), "{other}");
+            assert_eq!(lower, other.to_ascii_lowercase());
+            assert_eq!(common_param_name(other.as_bytes()), None);
+        }
+        assert_eq!(common_param_name(b"charsets"), None);
+        assert_eq!(common_param_name(b"nam"), None);
+    }
+
+    fn capitalise(s: &str) -> String {
+        let mut s = s.to_owned();
+        s[..1].make_ascii_uppercase();
+        s
     }
 
     #[test]
