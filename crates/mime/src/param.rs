@@ -14,8 +14,10 @@ use crate::encoded_word::{decode_encoded_words, find_pair, raw_text};
 /// One parameter after RFC 2231 reassembly and decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
-    /// The name, lower-cased, without `*` or section numbers.
-    pub name: String,
+    /// The name, lower-cased, without `*` or section numbers; the names
+    /// nearly all mail carries (`charset`, `boundary`, `name`, `filename`,
+    /// ...) are shared, not allocated.
+    pub name: Cow<'static, str>,
     /// The value, unquoted and decoded to UTF-8.
     pub value: String,
     /// The RFC 2231 language tag, when one was given (`us-en`).
@@ -297,6 +299,15 @@ fn lower_name(name: &[u8]) -> Cow<'static, str> {
         }
     }
     Cow::Owned(String::from_utf8_lossy(name).to_ascii_lowercase())
+}
+
+/// A lower-cased parameter name as [`Param::name`] keeps it: shared when
+/// it is one of the common names.
+fn shared_name<S: AsRef<str> + Into<String>>(name: S) -> Cow<'static, str> {
+    match common_param_name(name.as_ref().as_bytes()) {
+        Some(common) => Cow::Borrowed(common),
+        None => Cow::Owned(name.into()),
+    }
 }
 
 /// The parameter names nearly all mail carries, in lower case, for a
@@ -631,7 +642,7 @@ fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
         let list = raw
             .into_iter()
             .map(|p| Param {
-                name: p.base,
+                name: shared_name(p.base),
                 value: raw_string(p.value),
                 language: None,
             })
@@ -656,14 +667,14 @@ fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
         }
         let group = &raw[i..j];
         let order = group.iter().map(|p| p.order).min().unwrap_or(0);
-        let name = group[0].base.clone();
+        let name = group[0].base.as_str();
         let sections: Vec<&RawParam> = group.iter().filter(|p| p.section.is_some()).collect();
         let plain_ext = group.iter().find(|p| p.section.is_none() && p.extended);
         let plain = group.iter().find(|p| p.section.is_none() && !p.extended);
         let param = if !sections.is_empty() {
-            Some(assemble(&name, &sections, defects))
+            Some(assemble(name, &sections, defects))
         } else if let Some(p) = plain_ext {
-            Some(assemble(&name, &[p], defects))
+            Some(assemble(name, &[p], defects))
         } else {
             plain.map(|p| {
                 let value = if p.quoted || has_encoded_word(&p.value) {
@@ -672,7 +683,7 @@ fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
                     raw_text(&p.value).into_owned()
                 };
                 Param {
-                    name: name.clone(),
+                    name: shared_name(name),
                     value,
                     language: None,
                 }
@@ -751,8 +762,8 @@ fn plain_params(mut s: &[u8]) -> Option<Params> {
         }
         // A token is ASCII: a common name is copied, any other lower-cased.
         let name = match common {
-            Some(common) => common.to_owned(),
-            None => String::from_utf8(name.to_ascii_lowercase()).ok()?,
+            Some(common) => Cow::Borrowed(common),
+            None => Cow::Owned(String::from_utf8(name.to_ascii_lowercase()).ok()?),
         };
         list.push(Param {
             name,
@@ -849,7 +860,7 @@ fn assemble(name: &str, sections: &[&RawParam], defects: &mut Vec<Defect>) -> Pa
         None => raw_text(&bytes),
     };
     Param {
-        name: name.to_owned(),
+        name: shared_name(name),
         value: value.into_owned(),
         language,
     }

@@ -1049,7 +1049,7 @@ const MIME_PARAMETERS: &[ParamVector] = &[
 
 fn params_of(p: &postwire_mime::Params) -> Vec<(String, String)> {
     p.iter()
-        .map(|p| (p.name.clone(), p.value.clone()))
+        .map(|p| (p.name.to_string(), p.value.clone()))
         .collect()
 }
 
