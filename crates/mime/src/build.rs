@@ -91,8 +91,8 @@ pub use error::BuildError;
 
 use address::{CheckedMailbox, check_mailbox, write_mailboxes};
 use fold::Field;
-use transfer::{Canonical, Encoding, Scan, base64_len};
-use tree::{Content, Leaf, Node, Sink, Source};
+use transfer::{Canonical, Encoding, Scan, TextScan, base64_len};
+use tree::{Content, Leaf, Node, Sink, Source, TEXTS};
 
 /// What the SMTP transaction must declare for a built message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -281,7 +281,6 @@ const RESERVED: &[&str] = &[
 
 /// Everything checked and decided, before a byte is written.
 struct Plan {
-    head: Vec<u8>,
     root: Node,
     leaves: Vec<Leaf>,
     requirement: BodyRequirement,
@@ -467,24 +466,23 @@ impl MessageBuilder {
 
     /// Checks the message and says what the SMTP transaction must declare.
     pub fn requirement(&self) -> Result<BodyRequirement, BuildError> {
-        Ok(self.plan()?.requirement)
+        Ok(self.plan(&mut Vec::new(), false)?.requirement)
     }
 
     /// Checks the message, then writes it to `out`, encoding attachments
     /// as they are read. Returns what the transaction must declare. On
     /// [`BuildError::Io`] part of the message may have been written.
-    pub fn write_to<W: Write>(self, out: W) -> Result<BodyRequirement, BuildError> {
-        let plan = self.plan()?;
+    pub fn write_to<W: Write>(mut self, out: W) -> Result<BodyRequirement, BuildError> {
+        let mut head = Vec::new();
+        let plan = self.plan(&mut head, false)?;
         let sources = self.sources();
-        let mut sink = tree::WriteSink {
-            out,
-            buf: Vec::new(),
-        };
-        sink.put(&plan.head)?;
+        let mut sink = tree::WriteSink { out, buf: head };
+        sink.flush(false)?;
         let mut writer = tree::Writer {
             sink,
             leaves: &plan.leaves,
             sources,
+            texts: self.texts(),
         };
         writer.node(&plan.root)?;
         writer.sink.flush(true)?;
@@ -494,63 +492,76 @@ impl MessageBuilder {
 
     /// Checks the message and writes it into a `Vec<u8>`, sized up front
     /// from the parts, each part encoded straight into it.
-    pub fn build(self) -> Result<Vec<u8>, BuildError> {
-        let plan = self.plan()?;
-        let mut out =
-            Vec::with_capacity(plan.head.len() + tree::estimate(&plan.root, &plan.leaves));
-        out.extend_from_slice(&plan.head);
+    pub fn build(mut self) -> Result<Vec<u8>, BuildError> {
+        let mut out = Vec::new();
+        let plan = self.plan(&mut out, true)?;
+        let sources = self.sources();
         let mut writer = tree::Writer {
             sink: tree::VecSink(&mut out),
             leaves: &plan.leaves,
-            sources: self.sources(),
+            sources,
+            texts: self.texts(),
         };
         writer.node(&plan.root)?;
         Ok(out)
     }
 
-    /// The attachments' contents, inline parts first, for the writer.
-    fn sources(self) -> Vec<Option<Source>> {
-        self.inline
+    /// The attachments' contents, inline parts first, for the writer
+    /// (taken out of the builder).
+    fn sources(&mut self) -> Vec<Option<Source>> {
+        std::mem::take(&mut self.inline)
             .into_iter()
             .map(|(_, a)| a)
-            .chain(self.attachments)
+            .chain(std::mem::take(&mut self.attachments))
             .map(|a| Some(a.source))
             .collect()
     }
 
-    fn plan(&self) -> Result<Plan, BuildError> {
+    /// Checks everything and writes the header fields into `head`; with
+    /// `size_for_body`, first sizes `head` for the whole message, so that
+    /// the body is encoded after it without the `Vec` ever moving.
+    fn plan(&self, head: &mut Vec<u8>, size_for_body: bool) -> Result<Plan, BuildError> {
         if self.from.is_empty() {
             return Err(BuildError::MissingFrom);
         }
-        let check_all = |list: &[Mailbox], field: &'static str| {
-            list.iter()
-                .map(|m| check_mailbox(m, field))
-                .collect::<Result<Vec<_>, _>>()
-        };
-        let from = check_all(&self.from, "From")?;
+        // Every list checked into one `Vec`, in the order the errors are
+        // reported: From, Sender, Reply-To, To, Cc, Bcc.
+        let total =
+            self.from.len() + self.reply_to.len() + self.to.len() + self.cc.len() + self.bcc.len();
+        let mut checked: Vec<CheckedMailbox> = Vec::with_capacity(total);
+        for m in &self.from {
+            checked.push(check_mailbox(m, "From")?);
+        }
         let sender = self
             .sender
             .as_ref()
             .map(|m| check_mailbox(m, "Sender"))
             .transpose()?;
-        if from.len() > 1 && sender.is_none() {
+        if self.from.len() > 1 && sender.is_none() {
             return Err(BuildError::MissingSender);
         }
-        let reply_to = check_all(&self.reply_to, "Reply-To")?;
-        let to = check_all(&self.to, "To")?;
-        let cc = check_all(&self.cc, "Cc")?;
-        let bcc = check_all(&self.bcc, "Bcc")?;
+        let lists: [(&[Mailbox], &'static str); 4] = [
+            (&self.reply_to, "Reply-To"),
+            (&self.to, "To"),
+            (&self.cc, "Cc"),
+            (&self.bcc, "Bcc"),
+        ];
+        let mut ends = [0usize; 5];
+        ends[0] = checked.len();
+        for (k, (list, field)) in lists.into_iter().enumerate() {
+            for m in list {
+                checked.push(check_mailbox(m, field)?);
+            }
+            ends[k + 1] = checked.len();
+        }
+        let from = &checked[..ends[0]];
+        let reply_to = &checked[ends[0]..ends[1]];
+        let to = &checked[ends[1]..ends[2]];
+        let cc = &checked[ends[2]..ends[3]];
         if let Some(subject) = &self.subject {
             check_text("Subject", subject)?;
         }
-        let mut utf8 = from
-            .iter()
-            .chain(&sender)
-            .chain(&reply_to)
-            .chain(&to)
-            .chain(&cc)
-            .chain(&bcc)
-            .any(|m| m.utf8);
+        let mut utf8 = checked.iter().chain(&sender).any(|m| m.utf8);
         for h in &self.headers {
             check_header_name(&h.name)?;
             check_text(&h.name, &h.value)?;
@@ -591,51 +602,54 @@ impl MessageBuilder {
             BodyRequirement::SevenBit
         };
 
-        let mut head = Vec::with_capacity(1024);
-        if let Some(date) = date {
-            put(&mut head, "Date", |f| f.word(" ", &date))?;
+        if size_for_body {
+            head.reserve(self.head_bound() + tree::estimate(&root, &leaves));
         }
-        let lists: [(&str, &[CheckedMailbox]); 2] =
-            [("From", &from), ("Sender", sender.as_slice())];
+        if let Some(date) = date {
+            put(head, "Date", |f| f.word(" ", &date))?;
+        }
+        let lists: [(&str, &[CheckedMailbox]); 5] = [
+            ("From", from),
+            ("Sender", sender.as_slice()),
+            ("Reply-To", reply_to),
+            ("To", to),
+            ("Cc", cc),
+        ];
         for (name, list) in lists {
             if !list.is_empty() {
-                put(&mut head, name, |f| write_mailboxes(f, list, utf8))?;
-            }
-        }
-        for (name, list) in [("Reply-To", &reply_to), ("To", &to), ("Cc", &cc)] {
-            if !list.is_empty() {
-                put(&mut head, name, |f| write_mailboxes(f, list, utf8))?;
+                put(head, name, |f| write_mailboxes(f, list, utf8))?;
             }
         }
         if let Some(id) = message_id {
-            put(&mut head, "Message-ID", |f| f.word(" ", &angle(&id)))?;
+            put(head, "Message-ID", |f| {
+                f.word_parts(" ", &[b"<", id.as_bytes(), b">"]);
+            })?;
         }
         for (name, list) in [("In-Reply-To", &in_reply_to), ("References", &references)] {
             if !list.is_empty() {
-                put(&mut head, name, |f| {
+                put(head, name, |f| {
                     for id in list {
-                        f.word(" ", &angle(id));
+                        f.word_parts(" ", &[b"<", id.as_bytes(), b">"]);
                     }
                 })?;
             }
         }
         if let Some(subject) = &self.subject {
-            put(&mut head, "Subject", |f| {
+            put(head, "Subject", |f| {
                 encoded_word::write_unstructured(f, subject, utf8);
             })?;
         }
         for h in &self.headers {
             if h.raw {
-                put(&mut head, &h.name, |f| write_raw(f, h.value.trim()))?;
+                put(head, &h.name, |f| write_raw(f, h.value.trim()))?;
             } else {
-                put(&mut head, &h.name, |f| {
+                put(head, &h.name, |f| {
                     encoded_word::write_unstructured(f, &h.value, utf8);
                 })?;
             }
         }
         head.extend_from_slice(b"MIME-Version: 1.0\r\n");
         Ok(Plan {
-            head,
             root,
             leaves,
             requirement,
@@ -645,7 +659,8 @@ impl MessageBuilder {
     /// Chooses the tree (RFC 2046 §5.1, RFC 2387), each leaf's encoding
     /// and header fields, and the boundaries.
     fn structure(&self) -> Result<(Node, Vec<Leaf>), BuildError> {
-        let mut leaves: Vec<Leaf> = Vec::new();
+        let mut leaves: Vec<Leaf> =
+            Vec::with_capacity(3 + self.inline.len() + self.attachments.len());
         let mut add = |leaf: Leaf| {
             leaves.push(leaf);
             Node::Leaf(leaves.len() - 1)
@@ -653,11 +668,11 @@ impl MessageBuilder {
         let text = self
             .text
             .as_ref()
-            .map(|t| add(text_leaf("plain", t, self.allow_8bit)));
+            .map(|t| add(text_leaf(false, t, 0, self.allow_8bit)));
         let html = self
             .html
             .as_ref()
-            .map(|t| add(text_leaf("html", t, self.allow_8bit)));
+            .map(|t| add(text_leaf(true, t, 1, self.allow_8bit)));
         let mut inline = Vec::new();
         for (n, (cid, part)) in self.inline.iter().enumerate() {
             let cid = ident::check_content_id(cid).ok_or(BuildError::InvalidContentId)?;
@@ -688,7 +703,7 @@ impl MessageBuilder {
         mixed.append(&mut inline);
         mixed.append(&mut attached);
         let mut root = if mixed.is_empty() {
-            add(text_leaf("plain", "", self.allow_8bit))
+            add(text_leaf(false, "", 2, self.allow_8bit))
         } else if has_body && mixed.len() == 1 {
             mixed.remove(0)
         } else {
@@ -696,7 +711,7 @@ impl MessageBuilder {
             // that a part never ends the message without a line break.
             Node::Multipart {
                 subtype: "mixed",
-                boundary: String::new(),
+                boundary: tree::Boundary::default(),
                 children: mixed,
             }
         };
@@ -705,6 +720,9 @@ impl MessageBuilder {
             .filter(|l| matches!(l.encoding, Encoding::SevenBit | Encoding::EightBit))
             .filter_map(|l| match &l.content {
                 Content::Owned(b) => Some(&b[..]),
+                // A boundary has no CR or LF, so it occurs in the canonical
+                // form exactly when it occurs in the text.
+                Content::Text(n) => self.texts().get(*n).copied(),
                 Content::Source(n) => match &self.source(*n).source {
                     Source::Bytes(b) => Some(&b[..]),
                     Source::Reader(_) => None,
@@ -715,6 +733,50 @@ impl MessageBuilder {
         Ok((root, leaves))
     }
 
+    /// About how long the header fields get, rather more than less:
+    /// encoded words and folding take at most about four times their text.
+    fn head_bound(&self) -> usize {
+        let mailboxes: usize = self
+            .from
+            .iter()
+            .chain(&self.sender)
+            .chain(&self.reply_to)
+            .chain(&self.to)
+            .chain(&self.cc)
+            .map(|m| 4 * m.name.as_ref().map_or(0, String::len) + m.address.len() + 8)
+            .sum();
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|h| h.name.len() + 4 * h.value.len() + 8)
+            .sum();
+        let ids: usize = self
+            .in_reply_to
+            .iter()
+            .chain(&self.references)
+            .map(|id| id.len() + 4)
+            .sum();
+        let message_id = match &self.message_id {
+            Some(MessageId::Whole(id)) => id.len(),
+            Some(MessageId::Parts(unique, domain)) => 2 * unique.len() + domain.len(),
+            None => 0,
+        };
+        512 + mailboxes
+            + headers
+            + ids
+            + message_id
+            + 4 * self.subject.as_ref().map_or(0, String::len)
+    }
+
+    /// The text bodies that [`Content::Text`] refers to.
+    fn texts(&self) -> [&[u8]; TEXTS] {
+        [
+            self.text.as_deref().unwrap_or_default().as_bytes(),
+            self.html.as_deref().unwrap_or_default().as_bytes(),
+            b"",
+        ]
+    }
+
     /// Attachment number `n`, inline parts first.
     fn source(&self, n: usize) -> &Attachment {
         match self.inline.get(n) {
@@ -722,15 +784,6 @@ impl MessageBuilder {
             None => &self.attachments[n - self.inline.len()],
         }
     }
-}
-
-/// `<id>` (RFC 5322 §3.6.4).
-fn angle(id: &str) -> String {
-    let mut out = String::with_capacity(id.len() + 2);
-    out.push('<');
-    out.push_str(id);
-    out.push('>');
-    out
 }
 
 /// Refuses CR, LF (header injection) and NUL in a header value (RFC 5322 §2.2).
@@ -762,9 +815,9 @@ fn check_header_name(name: &str) -> Result<(), BuildError> {
 
 /// Writes one field into `head`, refusing a line over 998 octets.
 fn put(head: &mut Vec<u8>, name: &str, write: impl FnOnce(&mut Field)) -> Result<(), BuildError> {
-    let mut field = Field::new(name);
+    let mut field = Field::new(head, name);
     write(&mut field);
-    if field.finish(head) {
+    if field.finish() {
         Ok(())
     } else {
         Err(BuildError::LineTooLong(name.to_owned()))
@@ -785,22 +838,44 @@ fn write_raw(field: &mut Field, value: &str) {
     }
 }
 
-/// A text/plain or text/html leaf in canonical form.
-fn text_leaf(subtype: &str, text: &str, allow_8bit: bool) -> Leaf {
-    let canonical = Canonical::of(text.as_bytes());
-    let scan = canonical.scan();
-    let bytes = canonical.bytes;
-    let encoding = scan.choose(bytes.len(), allow_8bit);
-    let mut headers = Vec::with_capacity(96);
-    headers.extend_from_slice(b"Content-Type: text/");
-    headers.extend_from_slice(subtype.as_bytes());
-    headers.extend_from_slice(b"; charset=utf-8\r\n");
-    push_transfer_encoding(&mut headers, encoding);
+/// A text/plain or text/html leaf in canonical form: text body `n` of
+/// [`MessageBuilder::texts`], measured here and encoded from the
+/// caller's text when written.
+fn text_leaf(html: bool, text: &str, n: usize, allow_8bit: bool) -> Leaf {
+    let measured = TextScan::of(text.as_bytes(), allow_8bit);
+    let scan = measured.scan;
+    let encoding = scan.choose(measured.len, allow_8bit);
     Leaf {
-        headers,
+        headers: std::borrow::Cow::Borrowed(text_headers(html, encoding)),
         encoding,
-        body_len: scan.encoded_len(encoding, bytes.len()),
-        content: Content::Owned(bytes),
+        body_len: measured.encoded_bound(encoding),
+        content: Content::Text(n),
+    }
+}
+
+/// The header fields of a text/plain or text/html part in UTF-8.
+fn text_headers(html: bool, encoding: Encoding) -> &'static [u8] {
+    macro_rules! fields {
+        ($subtype:literal, $encoding:literal) => {
+            concat!(
+                "Content-Type: text/",
+                $subtype,
+                "; charset=utf-8\r\nContent-Transfer-Encoding: ",
+                $encoding,
+                "\r\n"
+            )
+            .as_bytes()
+        };
+    }
+    match (html, encoding) {
+        (false, Encoding::SevenBit) => fields!("plain", "7bit"),
+        (false, Encoding::EightBit) => fields!("plain", "8bit"),
+        (false, Encoding::QuotedPrintable) => fields!("plain", "quoted-printable"),
+        (false, Encoding::Base64) => fields!("plain", "base64"),
+        (true, Encoding::SevenBit) => fields!("html", "7bit"),
+        (true, Encoding::EightBit) => fields!("html", "8bit"),
+        (true, Encoding::QuotedPrintable) => fields!("html", "quoted-printable"),
+        (true, Encoding::Base64) => fields!("html", "base64"),
     }
 }
 
@@ -888,7 +963,7 @@ fn attachment_leaf(part: &Attachment, n: usize, cid: Option<&str>) -> Result<Lea
         headers.extend_from_slice(b">\r\n");
     }
     Ok(Leaf {
-        headers,
+        headers: std::borrow::Cow::Owned(headers),
         encoding,
         content,
         body_len,

@@ -18,6 +18,9 @@ const MAX_WORD: usize = 75;
 /// (overhead plus the longest encoding of one character).
 const MIN_ROOM: usize = OVERHEAD + 12;
 
+/// Words of an unstructured value kept on the stack (more go to the heap).
+const STACK_WORDS: usize = 16;
+
 /// A literal whitespace run longer than this is carried inside encoded
 /// words instead, so that folding never leaves an over-long line.
 const MAX_LITERAL_SPACE: usize = 16;
@@ -32,18 +35,26 @@ fn q_len(b: u8) -> usize {
     if q_literal(b) || b == b' ' { 1 } else { 3 }
 }
 
-fn push_q(out: &mut String, bytes: &[u8]) {
+fn push_q(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in bytes {
         if q_literal(b) {
-            out.push(b as char);
+            out.push(b);
         } else if b == b' ' {
-            out.push('_');
+            out.push(b'_');
         } else {
-            out.push('=');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
+            out.extend_from_slice(&[b'=', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
         }
+    }
+}
+
+/// The length of the UTF-8 sequence that starts with `first`.
+fn utf8_width(first: u8) -> usize {
+    match first {
+        0xf0.. => 4,
+        0xe0.. => 3,
+        0xc0.. => 2,
+        _ => 1,
     }
 }
 
@@ -56,8 +67,8 @@ pub(crate) fn write_encoded(field: &mut Field, ws: &str, text: &str) {
     let q_cost: usize = bytes.iter().map(|&b| q_len(b)).sum();
     let use_q = q_cost * 4 <= bytes.len().div_ceil(3) * 4 * 5;
     let mut ws = ws;
-    let mut chars = text.char_indices().peekable();
-    while chars.peek().is_some() {
+    let mut pos = 0;
+    while pos < bytes.len() {
         let room = field.room_after(ws);
         // Fill the current line, or, with too little room, a new one that
         // starts with `ws`.
@@ -68,13 +79,17 @@ pub(crate) fn write_encoded(field: &mut Field, ws: &str, text: &str) {
                 .saturating_sub(ws.len())
                 .clamp(MIN_ROOM, MAX_WORD)
         } - OVERHEAD;
-        let start = chars.peek().map_or(text.len(), |&(i, _)| i);
+        let start = pos;
         let mut end = start;
         let mut used = 0usize;
-        while let Some(&(i, c)) = chars.peek() {
-            let next_end = i + c.len_utf8();
+        // Whole characters: a UTF-8 sequence's length from its first octet.
+        while end < bytes.len() {
+            let next_end = (end + utf8_width(bytes[end])).min(bytes.len());
             let cost = if use_q {
-                used + bytes[i..next_end].iter().map(|&b| q_len(b)).sum::<usize>()
+                used + bytes[end..next_end]
+                    .iter()
+                    .map(|&b| q_len(b))
+                    .sum::<usize>()
             } else {
                 (next_end - start).div_ceil(3) * 4
             };
@@ -83,19 +98,24 @@ pub(crate) fn write_encoded(field: &mut Field, ws: &str, text: &str) {
             }
             used = cost;
             end = next_end;
-            chars.next();
         }
+        pos = end;
         let chunk = &bytes[start..end];
-        let mut word = String::with_capacity(MAX_WORD);
-        if use_q {
-            word.push_str("=?utf-8?q?");
-            push_q(&mut word, chunk);
+        // `used` is exactly the encoded length of the chunk.
+        let len = if use_q {
+            used
         } else {
-            word.push_str("=?utf-8?b?");
-            crate::build::transfer::push_base64(&mut word, chunk);
+            chunk.len().div_ceil(3) * 4
+        };
+        let out = field.open(ws, OVERHEAD + len);
+        if use_q {
+            out.extend_from_slice(b"=?utf-8?q?");
+            push_q(out, chunk);
+        } else {
+            out.extend_from_slice(b"=?utf-8?b?");
+            crate::build::transfer::push_base64(out, chunk);
         }
-        word.push_str("?=");
-        field.word(ws, &word);
+        out.extend_from_slice(b"?=");
         ws = " ";
     }
 }
@@ -127,8 +147,11 @@ pub(crate) fn write_unstructured(field: &mut Field, text: &str, utf8: bool) {
     if text.is_empty() {
         return;
     }
-    // (whitespace before, word) pairs, then the trailing whitespace.
-    let mut words: Vec<(&str, &str)> = Vec::new();
+    // (whitespace before, word) pairs, then the trailing whitespace: on
+    // the stack for the usual few words.
+    let mut stack = [("", ""); STACK_WORDS];
+    let mut heap: Vec<(&str, &str)> = Vec::new();
+    let mut n = 0;
     let mut rest = text;
     loop {
         let ws_end = rest.find(|c| !is_space(c)).unwrap_or(rest.len());
@@ -138,23 +161,38 @@ pub(crate) fn write_unstructured(field: &mut Field, text: &str, utf8: bool) {
             break;
         }
         let word_end = after.find(is_space).unwrap_or(after.len());
-        words.push((ws, &after[..word_end]));
+        let pair = (ws, &after[..word_end]);
+        match stack.get_mut(n) {
+            Some(slot) => *slot = pair,
+            None => {
+                if heap.is_empty() {
+                    heap.extend_from_slice(&stack);
+                }
+                heap.push(pair);
+            }
+        }
+        n += 1;
         rest = &after[word_end..];
     }
     let trailing = rest;
-    if words.is_empty() {
+    if n == 0 {
         write_encoded(field, " ", text);
         return;
     }
-    let n = words.len();
-    let mut plain: Vec<bool> = words
-        .iter()
-        .map(|(ws, w)| {
-            w.chars().all(|c| plain_char(c, utf8))
-                && !w.contains("=?")
-                && ws.len().max(1) + w.len() <= SOFT_LIMIT
-        })
-        .collect();
+    let words: &[(&str, &str)] = if n <= STACK_WORDS { &stack[..n] } else { &heap };
+    let mut plain_stack = [false; STACK_WORDS];
+    let mut plain_heap: Vec<bool> = Vec::new();
+    let plain: &mut [bool] = if n <= STACK_WORDS {
+        &mut plain_stack[..n]
+    } else {
+        plain_heap.resize(n, false);
+        &mut plain_heap
+    };
+    for (p, (ws, w)) in plain.iter_mut().zip(words) {
+        *p = w.chars().all(|c| plain_char(c, utf8))
+            && !w.contains("=?")
+            && ws.len().max(1) + w.len() <= SOFT_LIMIT;
+    }
     if !words[0].0.is_empty() {
         plain[0] = false;
     }
@@ -209,14 +247,13 @@ fn offset_of(whole: &str, part: &str) -> usize {
 /// quoted strings.
 pub(crate) fn write_phrase(field: &mut Field, ws: &str, name: &str, utf8: bool) {
     let has_marker = name.contains("=?");
-    let words: Vec<&str> = name.split(' ').collect();
     if !has_marker
-        && words
-            .iter()
+        && name
+            .split(' ')
             .all(|w| !w.is_empty() && w.len() < SOFT_LIMIT && w.chars().all(|c| atext(c, utf8)))
     {
         let mut ws = ws;
-        for w in words {
+        for w in name.split(' ') {
             field.word(ws, w);
             ws = " ";
         }
@@ -246,10 +283,10 @@ mod tests {
     use crate::encoded_word::decode_encoded_words;
 
     fn unstructured(text: &str, utf8: bool) -> String {
-        let mut f = Field::new("Subject");
-        write_unstructured(&mut f, text, utf8);
         let mut out = Vec::new();
-        assert!(f.finish(&mut out));
+        let mut f = Field::new(&mut out, "Subject");
+        write_unstructured(&mut f, text, utf8);
+        assert!(f.finish());
         String::from_utf8(out).unwrap()
     }
 
@@ -319,10 +356,10 @@ mod tests {
     #[test]
     fn phrase_forms_rfc5322_3_2_5() {
         let phrase = |name: &str| {
-            let mut f = Field::new("From");
-            write_phrase(&mut f, " ", name, false);
             let mut out = Vec::new();
-            assert!(f.finish(&mut out));
+            let mut f = Field::new(&mut out, "From");
+            write_phrase(&mut f, " ", name, false);
+            assert!(f.finish());
             String::from_utf8(out).unwrap()
         };
         assert_eq!(phrase("John Doe"), "From: John Doe\r\n");

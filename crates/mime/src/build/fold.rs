@@ -9,25 +9,28 @@ pub(crate) const SOFT_LIMIT: usize = 78;
 /// Lines must be no longer than this, without the CRLF (RFC 5322 §2.1.1).
 pub(crate) const HARD_LIMIT: usize = 998;
 
-/// One header field being written.
+/// One header field being written, straight into the output.
 #[derive(Debug)]
-pub(crate) struct Field {
-    buf: Vec<u8>,
+pub(crate) struct Field<'a> {
+    buf: &'a mut Vec<u8>,
+    /// Where the field starts in `buf`, to take it back when refused.
+    start: usize,
     /// Octets on the current line so far.
     column: usize,
     /// The longest finished line.
     longest: usize,
 }
 
-impl Field {
-    /// Starts a field: `Name:`.
-    pub(crate) fn new(name: &str) -> Field {
-        let mut buf = Vec::with_capacity(80);
-        buf.extend_from_slice(name.as_bytes());
-        buf.push(b':');
+impl<'a> Field<'a> {
+    /// Starts a field at the end of `out`: `Name:`.
+    pub(crate) fn new(out: &'a mut Vec<u8>, name: &str) -> Field<'a> {
+        let start = out.len();
+        out.extend_from_slice(name.as_bytes());
+        out.push(b':');
         Field {
-            column: buf.len(),
-            buf,
+            column: name.len() + 1,
+            buf: out,
+            start,
             longest: 0,
         }
     }
@@ -41,15 +44,32 @@ impl Field {
     /// tabs): when the line would pass the soft limit, a CRLF goes before
     /// it. With an empty `ws` the atom is glued to the line.
     pub(crate) fn word(&mut self, ws: &str, atom: &str) {
+        self.word_parts(ws, &[atom.as_bytes()]);
+    }
+
+    /// [`word`](Self::word) for an atom given in pieces (`<`, an
+    /// address, `>,`), written without joining them first.
+    pub(crate) fn word_parts(&mut self, ws: &str, parts: &[&[u8]]) {
+        let len = parts.iter().map(|p| p.len()).sum();
+        self.open(ws, len);
+        for p in parts {
+            self.buf.extend_from_slice(p);
+        }
+    }
+
+    /// Starts an atom of `len` octets after `ws` (folding first when it
+    /// would pass the soft limit) and returns the buffer to write exactly
+    /// those `len` octets into.
+    pub(crate) fn open(&mut self, ws: &str, len: usize) -> &mut Vec<u8> {
         debug_assert!(ws.bytes().all(|b| b == b' ' || b == b'\t'));
-        if !ws.is_empty() && self.column + ws.len() + atom.len() > SOFT_LIMIT {
+        if !ws.is_empty() && self.column + ws.len() + len > SOFT_LIMIT {
             self.longest = self.longest.max(self.column);
             self.buf.extend_from_slice(b"\r\n");
             self.column = 0;
         }
         self.buf.extend_from_slice(ws.as_bytes());
-        self.buf.extend_from_slice(atom.as_bytes());
-        self.column += ws.len() + atom.len();
+        self.column += ws.len() + len;
+        self.buf
     }
 
     /// The longest line of the field, in octets without the CRLF.
@@ -57,14 +77,14 @@ impl Field {
         self.longest.max(self.column)
     }
 
-    /// Ends the field with CRLF and appends it to `out`; `false` (and
-    /// nothing appended) when a line is over the hard limit.
-    pub(crate) fn finish(mut self, out: &mut Vec<u8>) -> bool {
+    /// Ends the field with CRLF; `false` (and the field taken back out of
+    /// the output) when a line is over the hard limit.
+    pub(crate) fn finish(self) -> bool {
         if self.longest_line() > HARD_LIMIT {
+            self.buf.truncate(self.start);
             return false;
         }
         self.buf.extend_from_slice(b"\r\n");
-        out.extend_from_slice(&self.buf);
         true
     }
 }
@@ -75,12 +95,12 @@ mod tests {
 
     #[test]
     fn folds_before_whitespace_at_78_rfc5322_2_2_3() {
-        let mut f = Field::new("Subject");
+        let mut out = Vec::new();
+        let mut f = Field::new(&mut out, "Subject");
         for _ in 0..20 {
             f.word(" ", "abcdefgh");
         }
-        let mut out = Vec::new();
-        assert!(f.finish(&mut out));
+        assert!(f.finish());
         let text = String::from_utf8(out).unwrap();
         for line in text.split_terminator("\r\n") {
             assert!(line.len() <= SOFT_LIMIT, "{line:?}");
@@ -91,10 +111,10 @@ mod tests {
 
     #[test]
     fn over_the_hard_limit_is_refused_rfc5322_2_1_1() {
-        let mut f = Field::new("X");
+        let mut out = b"Before: x\r\n".to_vec();
+        let mut f = Field::new(&mut out, "X");
         f.word(" ", &"a".repeat(HARD_LIMIT));
-        let mut out = Vec::new();
-        assert!(!f.finish(&mut out));
-        assert!(out.is_empty());
+        assert!(!f.finish());
+        assert_eq!(out, b"Before: x\r\n");
     }
 }

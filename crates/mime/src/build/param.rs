@@ -7,11 +7,28 @@
 
 use super::fold::{Field, SOFT_LIMIT};
 
+/// The octets of a `token` (RFC 2045 §5.1): printable ASCII but
+/// `tspecials`, one flag per octet.
+const TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 33;
+    while c < 127 {
+        let specials = b"()<>@,;:\\\"/[]?=";
+        let mut k = 0;
+        let mut special = false;
+        while k < specials.len() {
+            special |= specials[k] == c as u8;
+            k += 1;
+        }
+        t[c] = !special;
+        c += 1;
+    }
+    t
+};
+
 /// `token` (RFC 2045 §5.1).
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|c| c > b' ' && c < 127 && !b"()<>@,;:\\\"/[]?=".contains(&c))
+    !s.is_empty() && s.bytes().all(|c| TOKEN[usize::from(c)])
 }
 
 /// `attr-char` (RFC 5987 §3.2.1, the safe subset of RFC 2231's
@@ -134,13 +151,12 @@ fn ascii_fallback(value: &str, max: usize) -> String {
 /// Writes `head` (`type/subtype` or a disposition) and the parameter atoms,
 /// `;`-separated, each atom a folding point.
 pub(crate) fn write_with_params(field: &mut Field, head: &str, atoms: &[String]) {
-    let mut pending = head.to_owned();
+    let mut pending = head;
     for atom in atoms {
-        pending.push(';');
-        field.word(" ", &pending);
-        pending.clone_from(atom);
+        field.word_parts(" ", &[pending.as_bytes(), b";"]);
+        pending = atom;
     }
-    field.word(" ", &pending);
+    field.word(" ", pending);
 }
 
 #[cfg(test)]
@@ -151,10 +167,10 @@ mod tests {
     fn disposition(filename: &str) -> String {
         let mut atoms = Vec::new();
         param_atoms("filename", filename, true, &mut atoms);
-        let mut f = Field::new("Content-Disposition");
-        write_with_params(&mut f, "attachment", &atoms);
         let mut out = Vec::new();
-        assert!(f.finish(&mut out));
+        let mut f = Field::new(&mut out, "Content-Disposition");
+        write_with_params(&mut f, "attachment", &atoms);
+        assert!(f.finish());
         String::from_utf8(out).unwrap()
     }
 
@@ -164,6 +180,14 @@ mod tests {
         let cd = ContentDisposition::parse(value.as_bytes(), &mut d);
         assert!(d.is_empty(), "{d:?}");
         cd.filename().unwrap().to_owned()
+    }
+
+    #[test]
+    fn token_table_is_printable_ascii_but_tspecials_rfc2045_5_1() {
+        for c in 0..=255u8 {
+            let want = c > b' ' && c < 127 && !b"()<>@,;:\\\"/[]?=".contains(&c);
+            assert_eq!(TOKEN[usize::from(c)], want, "{c}");
+        }
     }
 
     #[test]

@@ -54,19 +54,24 @@ fn qp_plain(b: u8) -> bool {
 const BLOCK: usize = 64;
 
 /// How many octets of `bytes` quoted-printable escapes (CR and LF
-/// included), and whether one is above 127. Whole 64-octet blocks are
-/// counted with byte flags summed eight at a time in a word, which LLVM
-/// vectorizes; the tail goes octet by octet.
-fn count_escapes(bytes: &[u8]) -> (usize, bool) {
+/// included), whether one is above 127, and how many are LF. Whole
+/// 64-octet blocks are counted with byte flags (an escape in the low
+/// nibble, an LF in the high one) summed eight at a time in a word, which
+/// LLVM vectorizes; the tail goes octet by octet.
+fn count_escapes(bytes: &[u8]) -> (usize, bool, usize) {
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    const NIBBLES: u64 = 0x0f0f_0f0f_0f0f_0f0f;
     let mut escapes = 0usize;
+    let mut line_feeds = 0usize;
     let mut high = 0u64;
     let mut blocks = bytes.chunks_exact(BLOCK);
     for block in &mut blocks {
         let Ok(block) = <&[u8; BLOCK]>::try_from(block) else {
             continue;
         };
-        let flags: [u8; BLOCK] = std::array::from_fn(|k| u8::from(!qp_plain(block[k])));
+        let flags: [u8; BLOCK] = std::array::from_fn(|k| {
+            u8::from(!qp_plain(block[k])) | u8::from(block[k] == b'\n') << 4
+        });
         let (mut sum, mut or) = (0u64, 0u64);
         for (f, b) in flags.chunks_exact(8).zip(block.chunks_exact(8)) {
             if let (Ok(f), Ok(b)) = (<[u8; 8]>::try_from(f), <[u8; 8]>::try_from(b)) {
@@ -74,16 +79,20 @@ fn count_escapes(bytes: &[u8]) -> (usize, bool) {
                 or |= u64::from_le_bytes(b);
             }
         }
-        // Each byte of `sum` is at most 8: adding them all up in the top byte.
-        escapes += (sum.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+        // Each nibble of `sum` is at most 8: adding them all up in the top
+        // byte (at most 64).
+        let add = |n: u64| (n.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+        escapes += add(sum & NIBBLES);
+        line_feeds += add(sum >> 4 & NIBBLES);
         high |= or;
     }
     let mut eight_bit = high & HIGH != 0;
     for &b in blocks.remainder() {
         escapes += usize::from(!qp_plain(b));
+        line_feeds += usize::from(b == b'\n');
         eight_bit |= b >= 128;
     }
-    (escapes, eight_bit)
+    (escapes, eight_bit, line_feeds)
 }
 
 /// Octets [`Scan::of`] looks at between checks for an early stop.
@@ -110,7 +119,7 @@ impl Scan {
         let (mut line_start, mut pos) = (0usize, 0usize);
         let (mut escapes, mut crlf, mut carriage_returns) = (0usize, 0usize, 0usize);
         for piece in bytes.chunks(SCAN_PIECE) {
-            let (esc, high) = count_escapes(piece);
+            let (esc, high, _) = count_escapes(piece);
             escapes += esc;
             scan.eight_bit |= high;
             for nl in memchr::memchr_iter(b'\n', piece) {
@@ -264,7 +273,7 @@ impl Canonical {
     /// cases), from one counting pass: in canonical text every CR and LF
     /// is part of a CRLF, and the lines are known.
     pub(crate) fn scan(&self) -> Scan {
-        let (escapes, eight_bit) = count_escapes(&self.bytes);
+        let (escapes, eight_bit, _) = count_escapes(&self.bytes);
         Scan {
             eight_bit,
             unsafe_octets: memchr::memchr(0, &self.bytes).is_some(),
@@ -277,6 +286,357 @@ impl Canonical {
 
 /// Characters per encoded line (RFC 2045 §6.7 rule 5, §6.8).
 const LINE: usize = 76;
+
+/// What [`Canonical::of`] followed by [`Canonical::scan`] would tell about
+/// a text, learned without writing the canonical copy: the text bodies
+/// are then encoded straight from the caller's text
+/// ([`encode_text_quoted_printable`], [`write_canonical`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TextScan {
+    /// The scan of the canonical form.
+    pub(crate) scan: Scan,
+    /// The length of the canonical form.
+    pub(crate) len: usize,
+    /// How many lines it has.
+    pub(crate) lines: usize,
+}
+
+impl TextScan {
+    /// Measures `text` as if put in canonical form (RFC 2046 §4.1.1):
+    /// the same answers as `Canonical::of(text).scan()`. The escapes are
+    /// counted on the text itself, where every CR and LF is one; in the
+    /// canonical form each line break is a CRLF, two escapes.
+    ///
+    /// When the text has octets above 127 and 8bit is not `allowed`, only
+    /// quoted-printable or base64 can be chosen, and the longest line
+    /// cannot matter: then a text without CR is only counted (its LFs),
+    /// and `longest_line` is its whole length, a bound.
+    pub(crate) fn of(text: &[u8], allow_8bit: bool) -> TextScan {
+        let (escapes, eight_bit, line_feeds) = count_escapes(text);
+        let (lines, longest_line, break_octets) = if eight_bit && !allow_8bit {
+            count_lines(text, line_feeds)
+        } else {
+            line_breaks(text)
+        };
+        let len = text.len() - break_octets + 2 * lines;
+        let escapes = escapes - break_octets + 2 * lines;
+        TextScan {
+            scan: Scan {
+                eight_bit,
+                unsafe_octets: memchr::memchr(0, text).is_some(),
+                longest_line,
+                // Each CRLF was counted as two escapes (six) and costs two.
+                qp_cost: len + 2 * escapes - 4 * lines,
+            },
+            len,
+            lines,
+        }
+    }
+}
+
+/// How many lines `text` has in canonical form (RFC 2046 §4.1.1), the
+/// longest without its line break, and how many octets its line breaks
+/// take (one for a CR or LF, two for a CRLF). Lines end at every LF
+/// (after a CR or not) when no CR stands alone, which the common texts
+/// (Unix or Internet line ends) meet: then only the LFs are visited.
+fn line_breaks(text: &[u8]) -> (usize, usize, usize) {
+    let (mut lines, mut longest_line, mut break_octets) = (0usize, 0usize, 0usize);
+    let mut bare_cr = false;
+    let mut crlf = 0usize;
+    for at in memchr::memchr_iter(b'\r', text) {
+        if text.get(at + 1) == Some(&b'\n') {
+            crlf += 1;
+        } else {
+            bare_cr = true;
+            break;
+        }
+    }
+    let mut i = 0;
+    if !bare_cr {
+        for at in memchr::memchr_iter(b'\n', text) {
+            lines += 1;
+            let cr = at > i && text[at - 1] == b'\r';
+            longest_line = longest_line.max(at - i - usize::from(cr));
+            i = at + 1;
+        }
+        break_octets = lines + crlf;
+    } else {
+        while let Some(j) = memchr::memchr2(b'\r', b'\n', &text[i..]) {
+            let at = i + j;
+            lines += 1;
+            longest_line = longest_line.max(j);
+            let width = if text[at] == b'\r' && text.get(at + 1) == Some(&b'\n') {
+                2
+            } else {
+                1
+            };
+            break_octets += width;
+            i = at + width;
+        }
+    }
+    if i < text.len() {
+        lines += 1;
+        longest_line = longest_line.max(text.len() - i);
+    }
+    (lines, longest_line, break_octets)
+}
+
+/// [`line_breaks`] without visiting the lines when `text` has no CR:
+/// each of its `lf` LFs ends a line, and the longest line is bounded by
+/// the length.
+fn count_lines(text: &[u8], lf: usize) -> (usize, usize, usize) {
+    if memchr::memchr(b'\r', text).is_some() {
+        return line_breaks(text);
+    }
+    let open = text.last().is_some_and(|&b| b != b'\n');
+    (lf + usize::from(open), text.len(), lf)
+}
+
+/// Appends `text` in canonical form (RFC 2046 §4.1.1), the same octets
+/// as `Canonical::of(text).bytes`.
+pub(crate) fn write_canonical(text: &[u8], out: &mut Vec<u8>) {
+    let mut i = 0;
+    while let Some(j) = memchr::memchr2(b'\r', b'\n', &text[i..]) {
+        let at = i + j;
+        out.extend_from_slice(&text[i..at]);
+        out.extend_from_slice(b"\r\n");
+        i = if text[at] == b'\r' && text.get(at + 1) == Some(&b'\n') {
+            at + 2
+        } else {
+            at + 1
+        };
+    }
+    if i < text.len() {
+        out.extend_from_slice(&text[i..]);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+impl TextScan {
+    /// At least how long the body gets in `encoding`, with the room
+    /// [`encode_text_quoted_printable`] asks for past its end, so that a
+    /// buffer of this size is never outgrown: quoted-printable escapes
+    /// whitespace at a line's end too, and puts a soft break at most every
+    /// 73 characters.
+    pub(crate) fn encoded_bound(&self, encoding: Encoding) -> usize {
+        match encoding {
+            Encoding::QuotedPrintable => {
+                let chars = self.scan.qp_cost + 2 * self.lines;
+                chars + 3 * (chars / 73 + 1) + QP_PIECE_ROOM
+            }
+            _ => self.scan.encoded_len(encoding, self.len),
+        }
+    }
+}
+
+/// Per octet, its quoted-printable form inside a line (not its last
+/// octet): the characters in the low three bytes, their count in the top
+/// one. Printable ASCII but `=`, space and tab stand for themselves
+/// ([`qp_plain`]); every other octet is `=XX` (RFC 2045 §6.7 rules 1-3).
+const QP_BODY: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let octet = b as u8;
+        t[b] = if (octet >= b' ' && octet < 127 && octet != b'=') || octet == b'\t' {
+            octet as u32 | 1 << 24
+        } else {
+            b'=' as u32 | (HEX[b >> 4] as u32) << 8 | (HEX[b & 15] as u32) << 16 | 3 << 24
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The window [`qp_text_line`] writes one output line into: 76
+/// characters and a soft break, and the overshoot of sixteen-octet
+/// copies at any column below 128 (columns are masked to 7 bits, so that the
+/// compiler sees every store inside the window).
+const QP_WINDOW: usize = 144;
+
+/// Output room [`qp_text_line`] asks for past the start of its output
+/// line before each piece of up to 64 octets: the line so far (75), the
+/// piece's characters (three an octet) with their soft breaks, and a
+/// whole window for the last output line.
+const QP_PIECE_ROOM: usize = 512;
+
+/// Quoted-printable (RFC 2045 §6.7) of `text` put in canonical form on
+/// the way (RFC 2046 §4.1.1): the same octets as
+/// `encode_quoted_printable(&Canonical::of(text).bytes)`, without the
+/// copy. Every CR, LF and CRLF is a hard line break; every line ends
+/// with CRLF.
+pub(crate) fn encode_text_quoted_printable(text: &[u8], out: &mut Vec<u8>) {
+    let mut o = out.len();
+    let mut i = 0;
+    while i < text.len() {
+        let (end, next) = match memchr::memchr2(b'\r', b'\n', &text[i..]) {
+            Some(j) => {
+                let at = i + j;
+                let crlf = text[at] == b'\r' && text.get(at + 1) == Some(&b'\n');
+                (at, at + 1 + usize::from(crlf))
+            }
+            None => (text.len(), text.len()),
+        };
+        o = qp_text_line(&text[i..], end - i, out, o);
+        i = next;
+    }
+    out.truncate(o);
+}
+
+/// Copies `src[..n]` into `win` from column `at` (both at most 75),
+/// sixteen octets at a time while `src` has them: up to 15 octets past
+/// `at + n` may be written too, which what follows overwrites. Columns
+/// are masked to 7 bits, so that every store is seen to be in the window.
+#[inline(always)]
+fn copy_into(win: &mut [u8; QP_WINDOW], at: usize, src: &[u8], n: usize) {
+    let mut k = 0;
+    while k < n {
+        let a = (at + k) & 0x7f;
+        match src.get(k..).and_then(|s| s.first_chunk::<16>()) {
+            Some(chunk) => win[a..a + 16].copy_from_slice(chunk),
+            None => {
+                let rest = &src[k..n];
+                win[a..a + rest.len()].copy_from_slice(rest);
+                return;
+            }
+        }
+        k += 16;
+    }
+}
+
+/// One line, the first `len` octets of `text` (no CR or LF in them),
+/// and its CRLF, written at `o` in `out` (room made as it goes:
+/// [`QP_PIECE_ROOM`] per piece); returns the new end. What follows the line in `text` is read
+/// too, so that whole words and 16-octet copies are used up to its end. Each output
+/// line goes into a [`QP_WINDOW`] at its start. For up to 64 octets at a
+/// time, a mask of those that may need escaping is built first, eight
+/// at a time ([`escape_bits`], independent of each other); the runs
+/// between them are copied sixteen octets at a time, with a soft break
+/// wherever the line would pass column 75, and the flagged octets go one
+/// by one from [`QP_BODY`]. The last octet follows the rules for a line's
+/// end: whitespace escaped, and column 76 allowed.
+#[inline(always)]
+fn qp_text_line(text: &[u8], len: usize, out: &mut Vec<u8>, mut o: usize) -> usize {
+    let (last, body) = match text[..len].split_last() {
+        Some((&last, body)) => (Some(last), body),
+        None => (None, &text[..0]),
+    };
+    ensure_room(out, o, QP_PIECE_ROOM);
+    let Some(mut win) = out
+        .get_mut(o..)
+        .and_then(|w| w.first_chunk_mut::<QP_WINDOW>())
+    else {
+        // Not reached: room was made.
+        return o;
+    };
+    let mut col = 0usize;
+    let mut p = 0;
+    while p < body.len() {
+        if p > 0 {
+            ensure_room(out, o, QP_PIECE_ROOM);
+            let Some(w) = out.get_mut(o..).and_then(|w| w.first_chunk_mut()) else {
+                return o;
+            };
+            win = w;
+            if body.len() - p < 8 {
+                // A short tail past a whole piece: one by one, cheaper
+                // than a mask.
+                for &b in &body[p..] {
+                    let e = QP_BODY[usize::from(b)];
+                    let w = (e >> 24) as usize;
+                    if col + w > LINE - 1 {
+                        win[col & 0x7f..(col & 0x7f) + 3].copy_from_slice(b"=\r\n");
+                        o += col + 3;
+                        col = 0;
+                        let Some(next) = out.get_mut(o..).and_then(|w| w.first_chunk_mut()) else {
+                            return o;
+                        };
+                        win = next;
+                    }
+                    let at = col & 0x7f;
+                    win[at..at + 4].copy_from_slice(&e.to_le_bytes());
+                    col += w;
+                }
+                break;
+            }
+        }
+        let n = (body.len() - p).min(64);
+        let mut mask = 0u64;
+        for w in 0..n.div_ceil(8) {
+            mask |= escape_bits(word_at(text, p + 8 * w)) << (8 * w);
+        }
+        // Past the body, every octet is flagged.
+        if n < 64 {
+            mask |= !0u64 << n;
+        }
+        let mut k = 0;
+        while k < n {
+            let run = ((mask >> k).trailing_zeros() as usize).min(n - k);
+            let mut s = p + k;
+            let mut left = run;
+            while left > 0 {
+                if col >= LINE - 1 {
+                    win[col & 0x7f..(col & 0x7f) + 3].copy_from_slice(b"=\r\n");
+                    o += col + 3;
+                    col = 0;
+                    let Some(next) = out.get_mut(o..).and_then(|w| w.first_chunk_mut()) else {
+                        return o;
+                    };
+                    win = next;
+                }
+                let take = left.min(LINE - 1 - col);
+                copy_into(win, col, &text[s..], take);
+                col += take;
+                s += take;
+                left -= take;
+            }
+            k += run;
+            // The flagged octets that follow (a UTF-8 sequence is two to
+            // four of them), one by one.
+            while k < n && mask >> k & 1 == 1 {
+                let e = QP_BODY[usize::from(body[p + k])];
+                let w = (e >> 24) as usize;
+                if col + w > LINE - 1 {
+                    win[col & 0x7f..(col & 0x7f) + 3].copy_from_slice(b"=\r\n");
+                    o += col + 3;
+                    col = 0;
+                    let Some(next) = out.get_mut(o..).and_then(|w| w.first_chunk_mut()) else {
+                        return o;
+                    };
+                    win = next;
+                }
+                let at = col & 0x7f;
+                win[at..at + 4].copy_from_slice(&e.to_le_bytes());
+                col += w;
+                k += 1;
+            }
+        }
+        p += n;
+    }
+    if let Some(last) = last {
+        let literal = qp_literal(last);
+        let w = if literal { 1 } else { 3 };
+        if col + w > LINE {
+            win[col & 0x7f..(col & 0x7f) + 3].copy_from_slice(b"=\r\n");
+            o += col + 3;
+            col = 0;
+            let Some(next) = out.get_mut(o..).and_then(|w| w.first_chunk_mut()) else {
+                return o;
+            };
+            win = next;
+        }
+        let at = col & 0x7f;
+        if literal {
+            win[at] = last;
+        } else {
+            win[at..at + 3].copy_from_slice(&escape(last));
+        }
+        col += w;
+    }
+    let at = col & 0x7f;
+    win[at..at + 2].copy_from_slice(b"\r\n");
+    o + col + 2
+}
 
 /// Octets that quoted-printable writes as themselves (RFC 2045 §6.7 rule 2).
 fn qp_literal(b: u8) -> bool {
@@ -419,11 +779,14 @@ pub(crate) fn encode_quoted_printable(input: &[u8], out: &mut Vec<u8>) {
 }
 
 /// Makes `out` hold at least `n` octets past `o`, zeroed, growing it by
-/// at least 1 KiB at a time (short fills are cheap, and few).
+/// at least 1 KiB at a time (short fills are cheap, and few), but not
+/// past its capacity when `n` fits: a message built into a `Vec` sized
+/// up front is never moved.
 #[inline(always)]
 fn ensure_room(out: &mut Vec<u8>, o: usize, n: usize) {
     if out.len() < o + n {
-        out.resize(o + n.max(1024), 0);
+        let len = (o + n.max(1024)).min(out.capacity()).max(o + n);
+        out.resize(len, 0);
     }
 }
 
@@ -548,11 +911,11 @@ fn quantum(chunk: &[u8], out: &mut [u8; 4]) {
 
 /// Appends the base64 form of `bytes` to `out` without line breaks (for
 /// "B" encoded words, RFC 2047 §4.1).
-pub(crate) fn push_base64(out: &mut String, bytes: &[u8]) {
+pub(crate) fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut q = [0u8; 4];
     for chunk in bytes.chunks(3) {
         quantum(chunk, &mut q);
-        out.extend(q.iter().map(|&c| c as char));
+        out.extend_from_slice(&q);
     }
 }
 
@@ -568,29 +931,32 @@ pub(crate) struct Base64Encoder {
 /// Input octets per full line: 19 quanta, 76 characters (RFC 2045 §6.8).
 const LINE_INPUT: usize = LINE / 4 * 3;
 
+/// Whole lines encoded per [`encode_whole_lines`] pass: 16 KiB of input,
+/// so that the flat encoding is still in cache when its lines move.
+const LINES_PER_PASS: usize = 288;
+
 /// `lines` whole lines (`src` is `lines` times 57 octets) appended to
-/// `out`, 78 octets each: one `base64_simd` call encodes them all into
-/// the end of their place in `out`, without line breaks, then each line
-/// moves forward to its own place and gets its CRLF. Line `k`'s 76
-/// characters are encoded at `2 * lines + 76 * k` and go to `78 * k`, so
-/// a line and its CRLF end (`78 * k + 78`) at or before the next line's
-/// characters start (`2 * lines + 76 * k + 76`, as `k < lines`): nothing
-/// is overwritten before it has moved.
+/// `out`, 78 octets each: one `base64_simd` call appends them all without
+/// line breaks (into the spare capacity, not zeroed first), then each
+/// line moves back to its own place and gets its CRLF, the last line
+/// first. Line `k`'s 76 characters are at `76 * k` and go to `78 * k`:
+/// the lines still to move (`j < k`) end at or before `76 * k`, so
+/// nothing is overwritten before it has moved.
 fn encode_whole_lines(src: &[u8], lines: usize, out: &mut Vec<u8>) {
     if lines == 0 {
         return;
     }
     let start = out.len();
+    base64_simd::STANDARD.encode_append(src, out);
     out.resize(start + lines * (LINE + 2), 0);
-    let Some(region) = out.get_mut(start..) else {
+    let Some(region) = out.get_mut(start..start + lines * (LINE + 2)) else {
         return;
     };
-    let flat = base64_simd::Out::from_slice(&mut region[2 * lines..]);
-    let _ = base64_simd::STANDARD.encode(src, flat);
-    for k in 0..lines {
-        let from = 2 * lines + LINE * k;
-        region.copy_within(from..from + LINE, (LINE + 2) * k);
-        region[(LINE + 2) * k + LINE..(LINE + 2) * (k + 1)].copy_from_slice(b"\r\n");
+    let mut line = [0u8; LINE + 2];
+    line[LINE..].copy_from_slice(b"\r\n");
+    for k in (0..lines).rev() {
+        line[..LINE].copy_from_slice(&region[LINE * k..LINE * k + LINE]);
+        region[(LINE + 2) * k..(LINE + 2) * (k + 1)].copy_from_slice(&line);
     }
 }
 
@@ -630,11 +996,11 @@ impl Base64Encoder {
             input = &input[3..];
         }
         if self.col == 0 {
-            // Whole lines straight into their place in `out`, up to 16
-            // at a time: `out` grows (zeroed first) by a short fill.
-            let mut batches = input.chunks_exact(LINE_INPUT * 16);
+            // Whole lines straight into their place in `out`, a few
+            // hundred at a time.
+            let mut batches = input.chunks_exact(LINE_INPUT * LINES_PER_PASS);
             for batch in &mut batches {
-                encode_whole_lines(batch, 16, out);
+                encode_whole_lines(batch, LINES_PER_PASS, out);
             }
             input = batches.remainder();
             let whole = input.len() / LINE_INPUT;
@@ -642,8 +1008,14 @@ impl Base64Encoder {
             input = &input[whole * LINE_INPUT..];
         }
         let whole = input.len() / 3 * 3;
-        for chunk in input[..whole].chunks_exact(3) {
-            self.emit(chunk, out);
+        if self.col == 0 {
+            // Less than a line is left: its whole quanta in one call.
+            base64_simd::STANDARD.encode_append(&input[..whole], out);
+            self.col = whole / 3 * 4;
+        } else {
+            for chunk in input[..whole].chunks_exact(3) {
+                self.emit(chunk, out);
+            }
         }
         let rest = &input[whole..];
         self.pending[..rest.len()].copy_from_slice(rest);
@@ -811,9 +1183,9 @@ mod tests {
         let mut d = Vec::new();
         assert_eq!(decode_base64(&whole, &mut d), data);
         assert!(d.is_empty());
-        let mut s = String::new();
+        let mut s = Vec::new();
         push_base64(&mut s, "é".as_bytes());
-        assert_eq!(s, "w6k=");
+        assert_eq!(s, b"w6k=");
     }
 
     /// The encoder's lines against the `base64` crate's encoding cut into
@@ -1094,6 +1466,93 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(normalize_text(&text), reference_normalize(&text));
         }
+    }
+
+    proptest::proptest! {
+        /// Encoding text while putting it in canonical form writes what
+        /// encoding its canonical copy wrote (RFC 2046 §4.1.1, RFC 2045
+        /// §6.7), after output already there; measuring it without the
+        /// copy gives the copy's scan; writing it canonical gives the copy.
+        #[test]
+        fn text_encoding_without_the_copy_matches_rfc2045_6_7_rfc2046_4_1_1(
+            text in proptest::prop_oneof![
+                proptest::collection::vec(
+                    proptest::sample::select(&b"ab= \t\r\n\xc3\xa9\0"[..]),
+                    0..600,
+                ),
+                proptest::collection::vec(proptest::sample::select(&b"xy \r\n"[..]), 0..400),
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+                // Long lines, many soft breaks.
+                proptest::collection::vec(
+                    proptest::sample::select(&b"abcdefgh= \t\xc3\n"[..]),
+                    0..3000,
+                ),
+                proptest::collection::vec(
+                    proptest::sample::select(&b"abcdefghijklmnopqrstuvwxyz\xc3\xa9 \n"[..]),
+                    0..3000,
+                ),
+                // Lines around one and two 64-octet pieces long.
+                proptest::strategy::Strategy::prop_map(
+                    proptest::collection::vec(
+                        proptest::collection::vec(
+                            proptest::sample::select(&b"abc= \t\xc3\xa9"[..]),
+                            56..140,
+                        ),
+                        0..6,
+                    ),
+                    |lines: Vec<Vec<u8>>| lines.join(&b'\n'),
+                ),
+            ],
+            prefix in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..5),
+        ) {
+            let canonical = Canonical::of(&text);
+            let mut want = prefix.clone();
+            encode_quoted_printable(&canonical.bytes, &mut want);
+            let mut got = prefix.clone();
+            encode_text_quoted_printable(&text, &mut got);
+            proptest::prop_assert_eq!(&got, &want);
+
+            let full = canonical.scan();
+            let measured = TextScan::of(&text, true);
+            proptest::prop_assert_eq!(measured.len, canonical.bytes.len());
+            proptest::prop_assert_eq!(
+                (measured.scan.eight_bit, measured.scan.unsafe_octets, measured.scan.longest_line, measured.scan.qp_cost),
+                (full.eight_bit, full.unsafe_octets, full.longest_line, full.qp_cost)
+            );
+            // Counting only when 8bit is out gives the same choice.
+            let counted = TextScan::of(&text, false);
+            proptest::prop_assert_eq!(counted.len, canonical.bytes.len());
+            proptest::prop_assert_eq!(counted.lines, measured.lines);
+            proptest::prop_assert_eq!(counted.scan.qp_cost, full.qp_cost);
+            proptest::prop_assert_eq!(
+                counted.scan.choose(counted.len, false),
+                full.choose(canonical.bytes.len(), false)
+            );
+
+            let mut written = prefix.clone();
+            write_canonical(&text, &mut written);
+            proptest::prop_assert_eq!(&written[prefix.len()..], &canonical.bytes[..]);
+        }
+    }
+
+    #[test]
+    fn text_quoted_printable_known_answers_rfc2045_6_7() {
+        let qp_text = |t: &[u8]| {
+            let mut out = Vec::new();
+            encode_text_quoted_printable(t, &mut out);
+            out
+        };
+        assert_eq!(qp_text(b"caf\xc3\xa9\n"), b"caf=C3=A9\r\n");
+        assert_eq!(qp_text(b"trail \nx\t"), b"trail=20\r\nx=09\r\n");
+        assert_eq!(qp_text(b"a\rb\r\n\nc"), b"a\r\nb\r\n\r\nc\r\n");
+        assert_eq!(qp_text(b""), b"");
+        let long = [b'x'; 200];
+        let enc = qp_text(&long);
+        check_lines(&enc);
+        assert_eq!(
+            decode_quoted_printable(&enc, &mut Vec::new()),
+            [&long[..], b"\r\n"].concat()
+        );
     }
 
     #[test]

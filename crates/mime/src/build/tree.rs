@@ -8,7 +8,10 @@ use std::io::{self, Read, Write};
 
 use memchr::memmem;
 
-use super::transfer::{Base64Encoder, Encoding, encode_quoted_printable};
+use super::transfer::{
+    Base64Encoder, Canonical, Encoding, encode_quoted_printable, encode_text_quoted_printable,
+    write_canonical,
+};
 
 /// Where a leaf's content comes from.
 pub(crate) enum Source {
@@ -21,8 +24,11 @@ pub(crate) enum Source {
 /// What a leaf writes as its body.
 #[derive(Debug)]
 pub(crate) enum Content {
-    /// Bytes the plan owns (canonical text, normalized message/* parts).
+    /// Bytes the plan owns (normalized message/* parts).
     Owned(Vec<u8>),
+    /// Text body `n` of the writer's `texts`, put in canonical form
+    /// (RFC 2046 §4.1.1) while it is encoded, never copied first.
+    Text(usize),
     /// The caller's attachment number `n` (inline parts first).
     Source(usize),
 }
@@ -30,7 +36,7 @@ pub(crate) enum Content {
 /// A leaf part: its header fields (CRLF-terminated), encoding and content.
 #[derive(Debug)]
 pub(crate) struct Leaf {
-    pub(crate) headers: Vec<u8>,
+    pub(crate) headers: std::borrow::Cow<'static, [u8]>,
     pub(crate) encoding: Encoding,
     pub(crate) content: Content,
     /// About how long the encoded body is (0 when unknown), to size the
@@ -46,7 +52,7 @@ pub(crate) enum Node {
     /// `multipart/<subtype>` with its boundary (set by [`assign_boundaries`]).
     Multipart {
         subtype: &'static str,
-        boundary: String,
+        boundary: Boundary,
         children: Vec<Node>,
     },
 }
@@ -59,7 +65,7 @@ impl Node {
             1 => children.pop(),
             _ => Some(Node::Multipart {
                 subtype,
-                boundary: String::new(),
+                boundary: Boundary::default(),
                 children,
             }),
         }
@@ -91,15 +97,30 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// `=_pw_` and the 16 lower-case hex digits of `n`.
-fn boundary_for(n: u64) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(21);
-    out.push_str("=_pw_");
-    for k in (0..16).rev() {
-        out.push(char::from(HEX[(n >> (k * 4)) as usize & 15]));
+/// A multipart boundary: `=_pw_` and 16 hex digits, kept inline.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Boundary([u8; 21]);
+
+impl Boundary {
+    /// The boundary's octets.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
-    out
+
+    /// Its length: the same for every boundary.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// `=_pw_` and the 16 lower-case hex digits of `n`.
+fn boundary_for(n: u64) -> Boundary {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = *b"=_pw_0000000000000000";
+    for k in 0..16 {
+        out[5 + k] = HEX[(n >> ((15 - k) * 4)) as usize & 15];
+    }
+    Boundary(out)
 }
 
 /// Sets the boundary of every multipart, in preorder: `=_pw_` and 16 hex
@@ -206,7 +227,13 @@ pub(crate) struct Writer<'a, S: Sink> {
     pub(crate) sink: S,
     pub(crate) leaves: &'a [Leaf],
     pub(crate) sources: Vec<Option<Source>>,
+    /// The text bodies [`Content::Text`] refers to, as the caller gave them.
+    pub(crate) texts: [&'a [u8]; TEXTS],
 }
+
+/// How many text bodies a message has: the text, the HTML, and the empty
+/// text of a message without a body.
+pub(crate) const TEXTS: usize = 3;
 
 impl<S: Sink> Writer<'_, S> {
     /// Writes `node`: its header fields, the empty line, its body.
@@ -253,6 +280,10 @@ impl<S: Sink> Writer<'_, S> {
     fn leaf_body(&mut self, leaf: &Leaf) -> io::Result<()> {
         let source = match &leaf.content {
             Content::Owned(bytes) => return self.bytes(leaf.encoding, bytes),
+            Content::Text(n) => {
+                let text = self.texts.get(*n).copied().unwrap_or_default();
+                return self.text(leaf.encoding, text);
+            }
             Content::Source(n) => self.sources.get_mut(*n).and_then(Option::take),
         };
         match source {
@@ -281,6 +312,31 @@ impl<S: Sink> Writer<'_, S> {
                 self.sink.flush(false)
             }
         }
+    }
+
+    /// A text body in canonical form, in pieces that end at a line
+    /// feed (so that no CRLF is split, and each piece's canonical form is
+    /// its share of the whole's), each encoded straight into the sink.
+    fn text(&mut self, encoding: Encoding, text: &[u8]) -> io::Result<()> {
+        if encoding == Encoding::Base64 {
+            return self.bytes(encoding, &Canonical::of(text).bytes);
+        }
+        let mut rest = text;
+        while !rest.is_empty() {
+            let cut = match rest.get(..CHUNK) {
+                Some(head) => memchr::memrchr(b'\n', head).map_or(rest.len(), |p| p + 1),
+                None => rest.len(),
+            };
+            let (piece, tail) = rest.split_at(cut);
+            if encoding == Encoding::QuotedPrintable {
+                encode_text_quoted_printable(piece, self.sink.buf());
+            } else {
+                write_canonical(piece, self.sink.buf());
+            }
+            self.sink.flush(false)?;
+            rest = tail;
+        }
+        Ok(())
     }
 
     fn reader(&mut self, reader: &mut dyn Read) -> io::Result<()> {
