@@ -134,6 +134,11 @@
 //!   encoding_rs (ISO-2022-JP, Shift_JIS, EUC-JP, GBK/GB18030, Big5, EUC-KR,
 //!   KOI8-R, windows-125x, ISO-8859-x, ...), a few mail aliases, and UTF-7
 //!   (RFC 2152) implemented in [`charset`].
+//! - base64 runs of whole lines through the `base64-simd` crate (a safe
+//!   API that picks AVX2 or SSE at run time, as this crate, which forbids
+//!   `unsafe`, cannot); everything irregular (padding, stray octets, odd
+//!   line lengths) through this crate's own lenient decoder, which defines
+//!   the result.
 //!
 //! # Limits
 //!
