@@ -249,9 +249,9 @@ impl<'a> Part<'a> {
         let text = match body {
             Cow::Borrowed(b) => match charset {
                 Some(label) => decode_charset(label.as_bytes(), b, &mut defects),
-                None => match std::str::from_utf8(b) {
-                    Ok(s) => Cow::Borrowed(s),
-                    Err(_) => decode_charset(b"windows-1252", b, &mut defects),
+                None => match crate::charset::utf8(b) {
+                    Some(s) => Cow::Borrowed(s),
+                    None => decode_charset(b"windows-1252", b, &mut defects),
                 },
             },
             Cow::Owned(v) => Cow::Owned(owned_text(charset, v, &mut defects)),
