@@ -138,7 +138,8 @@
 //!   API that picks AVX2 or SSE at run time, as this crate, which forbids
 //!   `unsafe`, cannot); everything irregular (padding, stray octets, odd
 //!   line lengths) through this crate's own lenient decoder, which defines
-//!   the result.
+//!   the result. Bodies are checked as UTF-8 by the `simdutf8` crate (the
+//!   same answer as `std::str::from_utf8`, vectorised).
 //!
 //! # Limits
 //!
