@@ -271,7 +271,107 @@ fn zone(t: &[u8]) -> ZoneRead {
     ZoneRead::Zone(Zone::Offset(hours * 60))
 }
 
+/// Two ASCII digits as a number.
+fn two_digits(a: u8, b: u8) -> Option<u8> {
+    (a.is_ascii_digit() && b.is_ascii_digit()).then(|| (a - b'0') * 10 + (b - b'0'))
+}
+
+/// The date as nearly every mailer writes it (RFC 5322 §3.3), read at
+/// fixed places: `[Ddd, ]D[D] Mmm YYYY HH:MM:SS +HHMM`, single spaces,
+/// optionally followed by whitespace, a comma or a comment and anything
+/// after it (which the general reading drops too). `None` hands the value
+/// to the general reading, which decides everything this does not: other
+/// layouts, out-of-range fields, unusual zones and their defects. A
+/// proptest holds the two to the same answers.
+fn canonical(value: &[u8]) -> Option<DateTime> {
+    let mut v = value.trim_ascii_start();
+    if let [a, b, c, b',', b' ', rest @ ..] = v {
+        if !is_day_name(&[*a, *b, *c]) {
+            return None;
+        }
+        v = rest;
+    }
+    let (day, v) = match v {
+        [d, b' ', rest @ ..] if d.is_ascii_digit() => (d - b'0', rest),
+        [d1, d2, b' ', rest @ ..] => (two_digits(*d1, *d2)?, rest),
+        _ => return None,
+    };
+    let [
+        m1,
+        m2,
+        m3,
+        b' ',
+        y1,
+        y2,
+        y3,
+        y4,
+        b' ',
+        h1,
+        h2,
+        b':',
+        n1,
+        n2,
+        b':',
+        s1,
+        s2,
+        b' ',
+        sign @ (b'+' | b'-'),
+        z1,
+        z2,
+        z3,
+        z4,
+        rest @ ..,
+    ] = v
+    else {
+        return None;
+    };
+    if !matches!(
+        rest.first(),
+        None | Some(b' ' | b'\t' | b'\r' | b'\n' | b'(' | b',')
+    ) {
+        return None;
+    }
+    let month = month(&[*m1, *m2, *m3])?;
+    let year = i32::from(two_digits(*y1, *y2)?) * 100 + i32::from(two_digits(*y3, *y4)?);
+    let (hour, minute, second) = (
+        two_digits(*h1, *h2)?,
+        two_digits(*n1, *n2)?,
+        two_digits(*s1, *s2)?,
+    );
+    let (zh, zm) = (two_digits(*z1, *z2)?, two_digits(*z3, *z4)?);
+    if day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    if zh > 23 || zm > 59 {
+        return None;
+    }
+    let minutes = i32::from(zh) * 60 + i32::from(zm);
+    let zone = match (minutes, sign) {
+        (0, b'-') => Zone::UtcUnknownLocal,
+        (m, b'-') => Zone::Offset(-m),
+        (m, _) => Zone::Offset(m),
+    };
+    Some(DateTime {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        zone,
+    })
+}
+
 fn parse_inner(value: &[u8], defects: &mut Vec<Defect>) -> Option<DateTime> {
+    if let Some(date) = canonical(value) {
+        return Some(date);
+    }
+    parse_general(value, defects)
+}
+
+/// Every layout [`DateTime::parse`] accepts (see [`canonical`] for the
+/// usual one).
+fn parse_general(value: &[u8], defects: &mut Vec<Defect>) -> Option<DateTime> {
     let all = tokens(value);
     let mut toks = all.as_slice();
     if toks.first().is_some_and(|t| is_day_name(t)) {
@@ -490,5 +590,72 @@ mod tests {
         assert_eq!(d.unwrap().timestamp(), Some(1_795_855_500));
         let (d, _) = p("29 Feb 2000 12:00:00 -0000");
         assert_eq!(d.unwrap().timestamp(), Some(951_825_600));
+    }
+
+    /// Dates in the usual layout and near it: each field drawn from valid
+    /// and invalid values, separators sometimes doubled or replaced.
+    fn near_canonical() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let pick = |v: &[&'static str]| proptest::sample::select(v.to_vec());
+        (
+            pick(&[
+                "",
+                "Sat, ",
+                "sun, ",
+                "Mon,",
+                "Xyz, ",
+                "Thursday, ",
+                " Fri, ",
+            ]),
+            pick(&["1", "28", "31", "30", "29", "0", "00", "7", "32", "a1"]),
+            pick(&[" ", "  ", "-"]),
+            pick(&["Nov", "feb", "FEB", "Feb", "Xyz", "November", "Apr"]),
+            pick(&["2026", "2000", "1900", "2024", "0999", "26", "20x6"]),
+            pick(&[
+                "23:59:60", "15:22:14", "00:00:00", "24:00:00", "12:60:00", "9:05:00", "12:00",
+            ]),
+            pick(&[
+                " +0000", " -0000", " +0530", " -0800", " +2400", " +0060", " GMT", " +000", "",
+            ]),
+            pick(&[
+                "",
+                " (UTC)",
+                "(UTC)",
+                ",x",
+                "x",
+                " ",
+                "\r\n",
+                " extra tokens here",
+            ]),
+        )
+            .prop_map(|(day_name, day, sep, month, year, time, zone, tail)| {
+                format!("{day_name}{day}{sep}{month} {year} {time}{zone}{tail}")
+            })
+    }
+
+    proptest::proptest! {
+        /// The fixed-place reading of the usual layout answers exactly as
+        /// the general reading does, or leaves the value to it (RFC 5322
+        /// §3.3, §4.3).
+        #[test]
+        fn canonical_layout_reads_as_the_general_reading_rfc5322_3_3(date in near_canonical()) {
+            let mut defects = Vec::new();
+            let general = parse_general(date.as_bytes(), &mut defects);
+            if let Some(fast) = canonical(date.as_bytes()) {
+                proptest::prop_assert_eq!(Some(fast), general, "{:?}", date);
+                proptest::prop_assert!(defects.is_empty(), "{:?}", date);
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_layout_takes_the_usual_dates_rfc5322_3_3() {
+        for date in [
+            "Sat, 28 Nov 2026 15:22:14 +0000",
+            "1 Feb 2024 00:00:00 -0800 (PST)",
+            "Mon, 29 Feb 2000 12:00:00 -0000",
+        ] {
+            assert!(canonical(date.as_bytes()).is_some(), "{date}");
+        }
     }
 }
