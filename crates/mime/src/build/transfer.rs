@@ -1355,23 +1355,45 @@ mod tests {
         out
     }
 
+    /// Texts for the quoted-printable encoders: the octets that need
+    /// escaping, CR and LF in every mix, any octet, long lines with many
+    /// soft breaks, and lines around one and two 64-octet pieces long.
+    fn qp_texts() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        proptest::prop_oneof![
+            proptest::collection::vec(
+                proptest::sample::select(&b"ab= \t\r\n\xc3\xa9\0"[..]),
+                0..600,
+            ),
+            proptest::collection::vec(proptest::sample::select(&b"xy \r\n"[..]), 0..400),
+            proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            // Long lines, many soft breaks.
+            proptest::collection::vec(
+                proptest::sample::select(&b"abcdefgh= \t\xc3\n"[..]),
+                0..3000,
+            ),
+            proptest::collection::vec(
+                proptest::sample::select(&b"abcdefghijklmnopqrstuvwxyz\xc3\xa9 \n"[..]),
+                0..3000,
+            ),
+            // Lines around one and two 64-octet pieces long.
+            proptest::strategy::Strategy::prop_map(
+                proptest::collection::vec(
+                    proptest::collection::vec(
+                        proptest::sample::select(&b"abc= \t\xc3\xa9"[..]),
+                        56..140,
+                    ),
+                    0..6,
+                ),
+                |lines: Vec<Vec<u8>>| lines.join(&b'\n'),
+            ),
+        ]
+    }
+
     proptest::proptest! {
         /// Copying runs changes no output (RFC 2045 §6.7).
         #[test]
         fn quoted_printable_runs_match_octet_by_octet_rfc2045_6_7(
-            data in proptest::prop_oneof![
-                proptest::collection::vec(
-                    proptest::sample::select(&b"ab= \t\r\n\xc3\xa9"[..]),
-                    0..400,
-                ),
-                proptest::collection::vec(proptest::sample::select(&b"xy \r\n"[..]), 0..400),
-                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
-                // Long lines, across the encoder's 256-octet pieces.
-                proptest::collection::vec(
-                    proptest::sample::select(&b"abcdefgh= \t\xc3"[..]),
-                    0..2000,
-                ),
-            ],
+            data in qp_texts(),
         ) {
             let got = qp(&data);
             proptest::prop_assert_eq!(&got, &reference_qp(&data));
@@ -1475,34 +1497,7 @@ mod tests {
         /// copy gives the copy's scan; writing it canonical gives the copy.
         #[test]
         fn text_encoding_without_the_copy_matches_rfc2045_6_7_rfc2046_4_1_1(
-            text in proptest::prop_oneof![
-                proptest::collection::vec(
-                    proptest::sample::select(&b"ab= \t\r\n\xc3\xa9\0"[..]),
-                    0..600,
-                ),
-                proptest::collection::vec(proptest::sample::select(&b"xy \r\n"[..]), 0..400),
-                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
-                // Long lines, many soft breaks.
-                proptest::collection::vec(
-                    proptest::sample::select(&b"abcdefgh= \t\xc3\n"[..]),
-                    0..3000,
-                ),
-                proptest::collection::vec(
-                    proptest::sample::select(&b"abcdefghijklmnopqrstuvwxyz\xc3\xa9 \n"[..]),
-                    0..3000,
-                ),
-                // Lines around one and two 64-octet pieces long.
-                proptest::strategy::Strategy::prop_map(
-                    proptest::collection::vec(
-                        proptest::collection::vec(
-                            proptest::sample::select(&b"abc= \t\xc3\xa9"[..]),
-                            56..140,
-                        ),
-                        0..6,
-                    ),
-                    |lines: Vec<Vec<u8>>| lines.join(&b'\n'),
-                ),
-            ],
+            text in qp_texts(),
             prefix in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..5),
         ) {
             let canonical = Canonical::of(&text);
