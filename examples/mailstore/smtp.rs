@@ -136,10 +136,10 @@ impl Handler for Smtp {
     ) -> Result<Message, Reply> {
         let mut users: Vec<String> = Vec::new();
         for (to, _) in &envelope.recipients {
-            if let Some(user) = self.store.user_for(to) {
-                if !users.iter().any(|u| u == user) {
-                    users.push(user.to_owned());
-                }
+            if let Some(user) = self.store.user_for(to)
+                && !users.iter().any(|u| u == user)
+            {
+                users.push(user.to_owned());
             }
         }
         if users.is_empty() {

@@ -375,10 +375,10 @@ where
             if self.phase != Phase::Closed && self.error.is_none() {
                 self.collect(false);
             }
-            if goal == Goal::Event {
-                if let Some(event) = self.events.pop_front() {
-                    return Poll::Ready(Ok(Some(event)));
-                }
+            if goal == Goal::Event
+                && let Some(event) = self.events.pop_front()
+            {
+                return Poll::Ready(Ok(Some(event)));
             }
             if let Some(error) = self.error.take() {
                 return Poll::Ready(Err(error));

@@ -407,14 +407,13 @@ fn glue_point(toks: &[Tok<'_>], word: fn(&Kind<'_>) -> bool) -> Option<usize> {
         if matches!(t.kind, Kind::Comment(_)) {
             continue;
         }
-        if let Some(p) = prev {
-            if word(&p.kind)
-                && word(&t.kind)
-                && !(p.kind == Kind::Atom && p.raw.ends_with(b"."))
-                && !(t.kind == Kind::Atom && t.raw.starts_with(b"."))
-            {
-                return Some(i);
-            }
+        if let Some(p) = prev
+            && word(&p.kind)
+            && word(&t.kind)
+            && !(p.kind == Kind::Atom && p.raw.ends_with(b"."))
+            && !(t.kind == Kind::Atom && t.raw.starts_with(b"."))
+        {
+            return Some(i);
         }
         prev = Some(t);
     }

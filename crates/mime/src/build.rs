@@ -904,10 +904,10 @@ fn attachment_leaf(part: &Attachment, n: usize, cid: Option<&str>) -> Result<Lea
         }
         param::param_atoms(&p.name, &p.value, false, &mut atoms);
     }
-    if let Some(name) = &part.filename {
-        if parsed.param("name").is_none() {
-            param::param_atoms("name", name, true, &mut atoms);
-        }
+    if let Some(name) = &part.filename
+        && parsed.param("name").is_none()
+    {
+        param::param_atoms("name", name, true, &mut atoms);
     }
     let (encoding, body_len, content) = if parsed.main_type() == "message" {
         // RFC 2046 §5.2.1: 7bit or 8bit only; the message in canonical form.

@@ -189,10 +189,10 @@ pub fn decode_charset<'a>(
     // (ASCII, the usual case, reads the same either way, so one UTF-8
     // check answers both.)
     let trimmed = label.trim_ascii();
-    if trimmed.eq_ignore_ascii_case(b"us-ascii") || trimmed.eq_ignore_ascii_case(b"ascii") {
-        if let Some(s) = utf8(bytes) {
-            return Cow::Borrowed(s);
-        }
+    if (trimmed.eq_ignore_ascii_case(b"us-ascii") || trimmed.eq_ignore_ascii_case(b"ascii"))
+        && let Some(s) = utf8(bytes)
+    {
+        return Cow::Borrowed(s);
     }
     match Charset::for_label(label) {
         Some(charset) => decode_with(charset, bytes, defects),
@@ -282,18 +282,18 @@ fn decode_single_byte<'a>(
     defects: &mut Vec<Defect>,
 ) -> Cow<'a, str> {
     let high = count_non_ascii(bytes);
-    if high == 0 {
-        if let Some(ascii) = utf8(bytes) {
-            return Cow::Borrowed(ascii);
-        }
+    if high == 0
+        && let Some(ascii) = utf8(bytes)
+    {
+        return Cow::Borrowed(ascii);
     }
     // encoding_rs wants room for a three-octet character before it reads
     // any octet, so the last one, if ASCII, needs two more.
     let capacity = bytes.len() + 2 * high + 2;
-    if high * DENSE >= bytes.len() {
-        if let Some(table) = octet_table(encoding) {
-            return decode_dense(table, bytes, capacity, defects);
-        }
+    if high * DENSE >= bytes.len()
+        && let Some(table) = octet_table(encoding)
+    {
+        return decode_dense(table, bytes, capacity, defects);
     }
     let mut decoder = encoding.new_decoder_without_bom_handling();
     let mut out = String::with_capacity(capacity);
@@ -512,10 +512,11 @@ fn utf7_base64(b: u8) -> Option<u16> {
 /// whether anything was malformed (unpaired surrogates, non-ASCII bytes,
 /// leftover bits), which became U+FFFD.
 pub fn decode_utf7(bytes: &[u8]) -> (Cow<'_, str>, bool) {
-    if !bytes.contains(&b'+') && bytes.is_ascii() {
-        if let Ok(s) = std::str::from_utf8(bytes) {
-            return (Cow::Borrowed(s), false);
-        }
+    if !bytes.contains(&b'+')
+        && bytes.is_ascii()
+        && let Ok(s) = std::str::from_utf8(bytes)
+    {
+        return (Cow::Borrowed(s), false);
     }
     let mut out = String::with_capacity(bytes.len());
     let mut bad = false;

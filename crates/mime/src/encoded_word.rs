@@ -31,13 +31,13 @@ impl<'n> NextFinder<'n> {
     }
 
     fn find(&mut self, hay: &[u8], at: usize) -> Option<usize> {
-        if let Some(cached) = self.found {
-            if self.from <= at {
-                match cached {
-                    None => return None,
-                    Some(p) if p >= at => return Some(p),
-                    Some(_) => {}
-                }
+        if let Some(cached) = self.found
+            && self.from <= at
+        {
+            match cached {
+                None => return None,
+                Some(p) if p >= at => return Some(p),
+                Some(_) => {}
             }
         }
         let r = match *self.needle {
@@ -76,13 +76,13 @@ struct NextSpace {
 
 impl NextSpace {
     fn find(&mut self, hay: &[u8], at: usize) -> Option<usize> {
-        if let Some(cached) = self.found {
-            if self.from <= at {
-                match cached {
-                    None => return None,
-                    Some(p) if p >= at => return Some(p),
-                    Some(_) => {}
-                }
+        if let Some(cached) = self.found
+            && self.from <= at
+        {
+            match cached {
+                None => return None,
+                Some(p) if p >= at => return Some(p),
+                Some(_) => {}
             }
         }
         let r = hay[at..]
@@ -123,10 +123,10 @@ fn parse_word<'a>(
     }
     let text_start = q1 + 3;
     let end = term.find(input, text_start)?;
-    if let Some(ws) = space.find(input, text_start) {
-        if ws < end {
-            return None;
-        }
+    if let Some(ws) = space.find(input, text_start)
+        && ws < end
+    {
+        return None;
     }
     let text = &input[text_start..end];
     // RFC 2231 §5: charset*language.

@@ -88,10 +88,10 @@ impl<'a> Message<'a> {
             depth: 0,
             lazy_head: OnceLock::new(),
         };
-        if options.strict {
-            if let Some(&d) = root.defects().first() {
-                return Err(Error::Defect(d));
-            }
+        if options.strict
+            && let Some(&d) = root.defects().first()
+        {
+            return Err(Error::Defect(d));
         }
         Ok(Message { input, root })
     }
@@ -522,10 +522,10 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
             if let Some(&d) = part.defects.first() {
                 return Err(Error::Defect(d));
             }
-            if matches!(part.kind, PartKind::Leaf) {
-                if let Some(&d) = part.decode_body().1.first() {
-                    return Err(Error::Defect(d));
-                }
+            if matches!(part.kind, PartKind::Leaf)
+                && let Some(&d) = part.decode_body().1.first()
+            {
+                return Err(Error::Defect(d));
             }
         }
         if nodes.len() + stack.len() + 1 > limits.max_parts {
@@ -547,10 +547,10 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
             continue;
         };
         part.children.reverse();
-        if let Some(parent) = parents[j] {
-            if let Some(p) = nodes[parent].as_mut() {
-                p.children.push(part);
-            }
+        if let Some(parent) = parents[j]
+            && let Some(p) = nodes[parent].as_mut()
+        {
+            p.children.push(part);
         }
     }
     let mut root = nodes

@@ -450,11 +450,11 @@ fn lex_params(mut s: &[u8], defects: &mut Vec<Defect>) -> Vec<RawParam> {
             name.pop();
         }
         let mut section = None;
-        if let Some(star) = name.bytes().rposition(|b| b == b'*') {
-            if let Ok(n) = name[star + 1..].parse::<u32>() {
-                section = Some(n);
-                name.truncate(star);
-            }
+        if let Some(star) = name.bytes().rposition(|b| b == b'*')
+            && let Ok(n) = name[star + 1..].parse::<u32>()
+        {
+            section = Some(n);
+            name.truncate(star);
         }
         let order = out.len();
         out.push(RawParam {
@@ -497,12 +497,12 @@ fn strip_comments(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
-        if s[i] == b'(' {
-            if let Some(n) = comment_end(&s[i..]) {
-                out.push(b' ');
-                i += n;
-                continue;
-            }
+        if s[i] == b'('
+            && let Some(n) = comment_end(&s[i..])
+        {
+            out.push(b' ');
+            i += n;
+            continue;
         }
         out.push(s[i]);
         i += 1;
@@ -752,10 +752,12 @@ fn plain_params(mut s: &[u8]) -> Option<Params> {
         }
         let common = common_param_name(name);
         // `charset=utf-8` alone, the list of most text parts: shared.
-        if list.is_empty() && common == Some("charset") && skip_separators(s).is_empty() {
-            if let Some(shared) = shared_charset_params(value) {
-                return Some(shared);
-            }
+        if list.is_empty()
+            && common == Some("charset")
+            && skip_separators(s).is_empty()
+            && let Some(shared) = shared_charset_params(value)
+        {
+            return Some(shared);
         }
         if list.capacity() == 0 {
             list = Vec::with_capacity(2);

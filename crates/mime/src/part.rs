@@ -151,10 +151,10 @@ impl<'a> Part<'a> {
     /// The file name: Content-Disposition `filename` (RFC 2183 §2.3, with
     /// RFC 2231 continuations and charsets), else the Content-Type `name`.
     pub fn filename(&self) -> Option<String> {
-        if let Some(d) = self.disposition() {
-            if let Some(f) = d.filename() {
-                return Some(f.to_owned());
-            }
+        if let Some(d) = self.disposition()
+            && let Some(f) = d.filename()
+        {
+            return Some(f.to_owned());
         }
         self.content_type().param("name").map(str::to_owned)
     }

@@ -613,10 +613,10 @@ fn huge_message(b64_len: usize, bin_len: usize) {
     parser.finish().unwrap();
     let mut ended = false;
     while let Some(e) = parser.poll_event() {
-        if let StreamEvent::PartEnd(end) = &e {
-            if end.kind() == BodyKind::Leaf {
-                hashes.push(current);
-            }
+        if let StreamEvent::PartEnd(end) = &e
+            && end.kind() == BodyKind::Leaf
+        {
+            hashes.push(current);
         }
         ended |= e == StreamEvent::End;
     }

@@ -663,10 +663,10 @@ impl Client {
         let mut out = BytesMut::new();
         while let Some(front) = self.queue.front() {
             let sync = front.entry.expect.is_sync_point();
-            if let Some(last) = self.pending.back() {
-                if sync || !pipelining || last.expect.is_sync_point() {
-                    break;
-                }
+            if let Some(last) = self.pending.back()
+                && (sync || !pipelining || last.expect.is_sync_point())
+            {
+                break;
             }
             let Some(queued) = self.queue.pop_front() else {
                 break;

@@ -167,10 +167,10 @@ impl Timestamp {
     pub fn find_in(text: &str) -> Option<Self> {
         let mut end = text.len();
         while let Some(close) = text[..end].rfind('>') {
-            if let Some(open) = text[..close].rfind('<') {
-                if let Ok(ts) = Self::new(&text[open..=close]) {
-                    return Some(ts);
-                }
+            if let Some(open) = text[..close].rfind('<')
+                && let Ok(ts) = Self::new(&text[open..=close])
+            {
+                return Some(ts);
             }
             end = close;
         }

@@ -17,7 +17,7 @@ proptest! {
     #[test]
     fn base64_round_trips_rfc4648_4(data in proptest::collection::vec(any::<u8>(), 0..512)) {
         let encoded = encode_base64(&data);
-        prop_assert!(encoded.len() % 4 == 0);
+        prop_assert!(encoded.len().is_multiple_of(4));
         prop_assert_eq!(decode_base64(encoded.as_bytes()).unwrap(), data);
     }
 

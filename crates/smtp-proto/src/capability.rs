@@ -137,10 +137,10 @@ impl Capabilities {
 
     fn add_mechanisms<'a>(&mut self, names: impl Iterator<Item = &'a str>) {
         for name in names {
-            if let Ok(m) = MechanismName::new(name) {
-                if !self.auth.contains(&m) {
-                    self.auth.push(m);
-                }
+            if let Ok(m) = MechanismName::new(name)
+                && !self.auth.contains(&m)
+            {
+                self.auth.push(m);
             }
         }
     }

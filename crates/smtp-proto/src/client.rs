@@ -1214,11 +1214,11 @@ impl Client {
     fn reset_transaction(&mut self, now: Instant) {
         if self.quit_sent {
             // Nothing goes after QUIT; the server drops the transaction.
-            if let Some(txn) = self.txn.take() {
-                if let Some(reply) = txn.failure.or(txn.last_rcpt_reply) {
-                    self.events
-                        .push_back(Event::TransactionFailed { id: txn.id, reply });
-                }
+            if let Some(txn) = self.txn.take()
+                && let Some(reply) = txn.failure.or(txn.last_rcpt_reply)
+            {
+                self.events
+                    .push_back(Event::TransactionFailed { id: txn.id, reply });
             }
             return;
         }

@@ -423,14 +423,14 @@ impl ReplyParser {
         }
         // One call site, so the code comes back in registers (not through
         // a stack slot written piecewise, which stalls the next load).
-        if self.lines == 0 || self.enhanced.is_some() {
-            if let Some((rest, esc)) = enhanced_status_code(text) {
-                if self.lines == 0 {
-                    self.enhanced = Some(esc);
-                }
-                if self.enhanced == Some(esc) {
-                    text = rest;
-                }
+        if (self.lines == 0 || self.enhanced.is_some())
+            && let Some((rest, esc)) = enhanced_status_code(text)
+        {
+            if self.lines == 0 {
+                self.enhanced = Some(esc);
+            }
+            if self.enhanced == Some(esc) {
+                text = rest;
             }
         }
         if !last {

@@ -438,25 +438,25 @@ impl StreamParser {
             return Ok(Step::Continue);
         }
         let from = scanned.max(line);
-        if from < end {
-            if let Some(i) = memchr::memchr(b'\n', self.bytes(from, end)) {
-                let i = from + i as u64;
-                let lb = if i > line && self.byte(i - 1) == Some(b'\r') {
-                    i - 1
-                } else {
-                    i
-                };
-                if let Some(h) = self.header_mut() {
-                    h.nl = Some(i);
-                    h.scanned = i + 1;
-                }
-                self.check = Some(Check {
-                    p: i + 1,
-                    lb,
-                    origin: None,
-                });
-                return Ok(Step::Continue);
+        if from < end
+            && let Some(i) = memchr::memchr(b'\n', self.bytes(from, end))
+        {
+            let i = from + i as u64;
+            let lb = if i > line && self.byte(i - 1) == Some(b'\r') {
+                i - 1
+            } else {
+                i
+            };
+            if let Some(h) = self.header_mut() {
+                h.nl = Some(i);
+                h.scanned = i + 1;
             }
+            self.check = Some(Check {
+                p: i + 1,
+                lb,
+                origin: None,
+            });
+            return Ok(Step::Continue);
         }
         let max = self.opts.parse.limits.max_header_bytes as u64;
         if let Some(limit) = limit {
@@ -583,10 +583,10 @@ impl StreamParser {
                 push_once(&mut defects, Defect::EncodedMessageBody);
             }
         }
-        if self.opts.parse.strict {
-            if let Some(&d) = defects.first() {
-                return Err(Error::Defect(d).into());
-            }
+        if self.opts.parse.strict
+            && let Some(&d) = defects.first()
+        {
+            return Err(Error::Defect(d).into());
         }
         let digest = content_type.subtype() == "digest";
         let start = PartStart {
@@ -829,19 +829,20 @@ impl StreamParser {
     /// The innermost part is the multipart whose boundary line was found.
     fn apply_boundary(&mut self, cut: Cut) -> Result<(), StreamError> {
         let top = self.frames.len() - 1;
-        if let Mode::Multipart(m) = &mut self.frames[top].mode {
-            if m.phase == Phase::Preamble && cut.line.close {
-                // A close-delimiter before any dash-boundary line (RFC 2046
-                // §5.1.1): the part has no body parts and stays a leaf
-                // (`pop` reports `NoBoundaryFound`). The line and the line
-                // break before it are body bytes like the rest; `begin_cut`
-                // left the cursor at the line start, and no multipart in
-                // this part has children, so `cut.end` is that line break.
-                m.closed_early = true;
-                let line_start = self.cursor;
-                self.emit_content(cut.end, line_start)?;
-                return Ok(());
-            }
+        if let Mode::Multipart(m) = &mut self.frames[top].mode
+            && m.phase == Phase::Preamble
+            && cut.line.close
+        {
+            // A close-delimiter before any dash-boundary line (RFC 2046
+            // §5.1.1): the part has no body parts and stays a leaf
+            // (`pop` reports `NoBoundaryFound`). The line and the line
+            // break before it are body bytes like the rest; `begin_cut`
+            // left the cursor at the line start, and no multipart in
+            // this part has children, so `cut.end` is that line break.
+            m.closed_early = true;
+            let line_start = self.cursor;
+            self.emit_content(cut.end, line_start)?;
+            return Ok(());
         }
         self.flush_out();
         let frame = &mut self.frames[top];
@@ -926,18 +927,16 @@ impl StreamParser {
                     }
                     rest = tail;
                 }
-                if strict {
-                    if let Some(&d) = defects.first() {
-                        return Err(Error::Defect(d).into());
-                    }
+                if strict && let Some(&d) = defects.first() {
+                    return Err(Error::Defect(d).into());
                 }
             }
             Mode::Multipart(m) => {
-                if m.phase == Phase::Preamble {
-                    if let Some(d) = &mut m.speculative {
-                        d.decode(input, &mut self.scratch, &mut m.speculative_defects);
-                        self.scratch.clear();
-                    }
+                if m.phase == Phase::Preamble
+                    && let Some(d) = &mut m.speculative
+                {
+                    d.decode(input, &mut self.scratch, &mut m.speculative_defects);
+                    self.scratch.clear();
                 }
                 if keep_text && m.phase != Phase::Parts {
                     let preamble = m.phase == Phase::Preamble;
@@ -1046,10 +1045,8 @@ impl StreamParser {
                 }
             },
         };
-        if strict {
-            if let Some(&d) = frame.defects.first().or(body_defects.first()) {
-                return Err(Error::Defect(d).into());
-            }
+        if strict && let Some(&d) = frame.defects.first().or(body_defects.first()) {
+            return Err(Error::Defect(d).into());
         }
         let part_end = PartEnd {
             path: frame.path,

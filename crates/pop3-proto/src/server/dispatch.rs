@@ -88,10 +88,10 @@ impl Server {
             return;
         }
         let delay = self.config.timeouts.auth_failure_delay;
-        if !delay.is_zero() {
-            if let Some(until) = self.now.checked_add(delay) {
-                self.phase = Phase::Delayed(until);
-            }
+        if !delay.is_zero()
+            && let Some(until) = self.now.checked_add(delay)
+        {
+            self.phase = Phase::Delayed(until);
         }
     }
 

@@ -55,7 +55,7 @@ pub fn cut(data: &[u8], plan: Plan) -> Vec<Vec<u8>> {
             let mut rest = data;
             while !rest.is_empty() {
                 let r = rng.next();
-                let len = if r % 5 == 0 {
+                let len = if r.is_multiple_of(5) {
                     rest.len()
                 } else {
                     1 + (r >> 8) as usize % 13
@@ -91,19 +91,17 @@ impl Rng {
 pub fn normalize(events: Vec<ClientEvent>) -> Vec<ClientEvent> {
     let mut out: Vec<ClientEvent> = Vec::new();
     for event in events {
-        if let ClientEvent::MessageData { id, data } = &event {
-            if let Some(ClientEvent::MessageData {
+        if let ClientEvent::MessageData { id, data } = &event
+            && let Some(ClientEvent::MessageData {
                 id: last,
                 data: acc,
             }) = out.last_mut()
-            {
-                if last == id {
-                    let mut joined = acc.to_vec();
-                    joined.extend_from_slice(data);
-                    *acc = joined.into();
-                    continue;
-                }
-            }
+            && last == id
+        {
+            let mut joined = acc.to_vec();
+            joined.extend_from_slice(data);
+            *acc = joined.into();
+            continue;
         }
         out.push(event);
     }
@@ -295,19 +293,20 @@ impl Pair {
                     Transmit::Data(bytes) => {
                         self.c2s.extend_from_slice(&bytes);
                         for piece in self.pieces(&bytes) {
-                            if self.server_error.is_none() {
-                                if let Err(e) = self.server.handle_input(self.now, &piece) {
-                                    self.server_error = Some(e);
-                                }
+                            if self.server_error.is_none()
+                                && let Err(e) = self.server.handle_input(self.now, &piece)
+                            {
+                                self.server_error = Some(e);
                             }
                         }
                     }
                     Transmit::StartTls => self.client_tls = true,
                     Transmit::Close => {
-                        if self.server_error.is_none() && !self.server.is_closed() {
-                            if let Err(e) = self.server.handle_eof(self.now) {
-                                self.server_error = Some(e);
-                            }
+                        if self.server_error.is_none()
+                            && !self.server.is_closed()
+                            && let Err(e) = self.server.handle_eof(self.now)
+                        {
+                            self.server_error = Some(e);
                         }
                     }
                 }
@@ -322,19 +321,20 @@ impl Pair {
                     Transmit::Data(bytes) => {
                         self.s2c.extend_from_slice(&bytes);
                         for piece in self.pieces(&bytes) {
-                            if self.client_error.is_none() {
-                                if let Err(e) = self.client.handle_input(self.now, &piece) {
-                                    self.client_error = Some(e);
-                                }
+                            if self.client_error.is_none()
+                                && let Err(e) = self.client.handle_input(self.now, &piece)
+                            {
+                                self.client_error = Some(e);
                             }
                         }
                     }
                     Transmit::StartTls => self.server_tls = true,
                     Transmit::Close => {
-                        if self.client_error.is_none() && !self.client.is_closed() {
-                            if let Err(e) = self.client.handle_eof(self.now) {
-                                self.client_error = Some(e);
-                            }
+                        if self.client_error.is_none()
+                            && !self.client.is_closed()
+                            && let Err(e) = self.client.handle_eof(self.now)
+                        {
+                            self.client_error = Some(e);
                         }
                     }
                 }

@@ -234,10 +234,10 @@ where
     /// error.
     fn end<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
         self.busy = None;
-        if let Err(error) = &result {
-            if error.is_fatal() {
-                self.failed = true;
-            }
+        if let Err(error) = &result
+            && error.is_fatal()
+        {
+            self.failed = true;
         }
         result
     }

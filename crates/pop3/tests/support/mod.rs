@@ -254,7 +254,7 @@ impl MailStore for Store {
 /// starts with a dot (so the server stuffs and the client unstuffs it).
 pub fn generated_line(i: u64) -> [u8; 64] {
     let mut line = [b'x'; 64];
-    let head = if i % 7 == 0 {
+    let head = if i.is_multiple_of(7) {
         format!(".dot line {i:010} ")
     } else {
         format!("line {i:010} ")

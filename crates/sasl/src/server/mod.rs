@@ -406,10 +406,10 @@ impl ServerMechanism {
             }
             _ => {}
         }
-        if let Some(nonce) = &options.nonce {
-            if !crypto::is_printable_nonce(nonce.as_bytes()) {
-                return Err(SaslError::Malformed(Field::Nonce));
-            }
+        if let Some(nonce) = &options.nonce
+            && !crypto::is_printable_nonce(nonce.as_bytes())
+        {
+            return Err(SaslError::Malformed(Field::Nonce));
         }
         Ok(ServerMechanism {
             mechanism,

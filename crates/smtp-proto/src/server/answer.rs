@@ -261,10 +261,8 @@ impl Server {
                 }
             }
             K::Rcpt => {
-                if positive {
-                    if let Some(txn) = &mut self.txn {
-                        txn.recipients += 1;
-                    }
+                if positive && let Some(txn) = &mut self.txn {
+                    txn.recipients += 1;
                 }
             }
             K::Data => {

@@ -243,12 +243,12 @@ impl Server {
 
     /// Drops the transaction (RSET, EHLO; RFC 5321 §4.1.1.5, §4.1.4).
     pub(super) fn reset_transaction(&mut self) {
-        if let Some(txn) = self.txn.take() {
-            if txn.bdat.is_some() {
-                self.events.push_back(Event::DataAborted {
-                    reason: super::AbortReason::Reset,
-                });
-            }
+        if let Some(txn) = self.txn.take()
+            && txn.bdat.is_some()
+        {
+            self.events.push_back(Event::DataAborted {
+                reason: super::AbortReason::Reset,
+            });
         }
     }
 
@@ -609,18 +609,17 @@ impl Server {
         let Phase::Auth(mut state) = std::mem::replace(&mut self.phase, Phase::Command) else {
             return true;
         };
-        if let Some(bare) = Self::bare_line_ending(&line) {
-            if !(self.config.quirks.bare_line_endings == BareLineEndings::Normalize
+        if let Some(bare) = Self::bare_line_ending(&line)
+            && !(self.config.quirks.bare_line_endings == BareLineEndings::Normalize
                 && bare == BareLineEnding::Lf)
-            {
-                self.refuse(
-                    BadCommand::BareLineEnding(bare),
-                    replies::BARE_LINE_ENDING,
-                    Count::Yes,
-                );
-                self.flush();
-                return true;
-            }
+        {
+            self.refuse(
+                BadCommand::BareLineEnding(bare),
+                replies::BARE_LINE_ENDING,
+                Count::Yes,
+            );
+            self.flush();
+            return true;
         }
         if line.content.len() + 2 > self.config.limits.auth_line {
             self.refuse(
@@ -691,10 +690,10 @@ fn judge_command_line(content: &[u8], ending: LineEnding, policy: &LinePolicy) -
     } else {
         None
     };
-    if let Some(bare) = bare {
-        if !(policy.normalize && bare == BareLineEnding::Lf) {
-            return LineVerdict::Bare(bare);
-        }
+    if let Some(bare) = bare
+        && !(policy.normalize && bare == BareLineEnding::Lf)
+    {
+        return LineVerdict::Bare(bare);
     }
     let auth = is_auth_line(content);
     let limit = if auth {
@@ -715,10 +714,10 @@ fn judge_command_line(content: &[u8], ending: LineEnding, policy: &LinePolicy) -
             error,
         };
     }
-    if policy.lenient_helo {
-        if let Some((kind, name)) = nonstandard_helo(content) {
-            return LineVerdict::NonstandardHelo { kind, name };
-        }
+    if policy.lenient_helo
+        && let Some((kind, name)) = nonstandard_helo(content)
+    {
+        return LineVerdict::NonstandardHelo { kind, name };
     }
     LineVerdict::Parsed(Err(error))
 }

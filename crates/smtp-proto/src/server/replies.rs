@@ -174,11 +174,12 @@ pub(super) fn write_canned(
 /// Writes an application's reply; strips its enhanced code when
 /// ENHANCEDSTATUSCODES is off.
 pub(super) fn write_reply(out: &mut BytesMut, reply: &Reply, enhanced_codes: bool) {
-    if !enhanced_codes && reply.enhanced().is_some() {
-        if let Ok(stripped) = Reply::new(reply.code(), None, reply.lines()) {
-            stripped.encode(out);
-            return;
-        }
+    if !enhanced_codes
+        && reply.enhanced().is_some()
+        && let Ok(stripped) = Reply::new(reply.code(), None, reply.lines())
+    {
+        stripped.encode(out);
+        return;
     }
     reply.encode(out);
 }

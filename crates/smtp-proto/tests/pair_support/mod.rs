@@ -178,7 +178,7 @@ impl Pair {
         let mut rest = data;
         while !rest.is_empty() {
             let r = self.next_rand();
-            let n = if r % 5 == 0 {
+            let n = if r.is_multiple_of(5) {
                 rest.len()
             } else {
                 1 + (r >> 8) as usize % 13
@@ -202,19 +202,20 @@ impl Pair {
                         self.c2s.extend_from_slice(&bytes);
                         for piece in self.cut(&bytes) {
                             self.pieces += 1;
-                            if self.server_error.is_none() {
-                                if let Err(e) = self.server.handle_input(self.now, &piece) {
-                                    self.server_error = Some(e);
-                                }
+                            if self.server_error.is_none()
+                                && let Err(e) = self.server.handle_input(self.now, &piece)
+                            {
+                                self.server_error = Some(e);
                             }
                         }
                     }
                     Transmit::StartTls => self.client_tls = true,
                     Transmit::Close => {
-                        if self.server_error.is_none() && !self.server.is_closed() {
-                            if let Err(e) = self.server.handle_eof(self.now) {
-                                self.server_error = Some(e);
-                            }
+                        if self.server_error.is_none()
+                            && !self.server.is_closed()
+                            && let Err(e) = self.server.handle_eof(self.now)
+                        {
+                            self.server_error = Some(e);
                         }
                     }
                 }
@@ -230,19 +231,20 @@ impl Pair {
                         self.s2c.extend_from_slice(&bytes);
                         for piece in self.cut(&bytes) {
                             self.pieces += 1;
-                            if self.client_error.is_none() {
-                                if let Err(e) = self.client.handle_input(self.now, &piece) {
-                                    self.client_error = Some(e);
-                                }
+                            if self.client_error.is_none()
+                                && let Err(e) = self.client.handle_input(self.now, &piece)
+                            {
+                                self.client_error = Some(e);
                             }
                         }
                     }
                     Transmit::StartTls => self.server_tls = true,
                     Transmit::Close => {
-                        if self.client_error.is_none() && !self.client.is_closed() {
-                            if let Err(e) = self.client.handle_eof(self.now) {
-                                self.client_error = Some(e);
-                            }
+                        if self.client_error.is_none()
+                            && !self.client.is_closed()
+                            && let Err(e) = self.client.handle_eof(self.now)
+                        {
+                            self.client_error = Some(e);
                         }
                     }
                 }

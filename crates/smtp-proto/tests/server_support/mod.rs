@@ -190,20 +190,20 @@ impl<'p> Harness<'p> {
     }
 
     pub fn eof(&mut self) {
-        if self.trace.error.is_none() {
-            if let Err(e) = self.server.handle_eof(self.t0) {
-                self.trace.error = Some(e);
-            }
+        if self.trace.error.is_none()
+            && let Err(e) = self.server.handle_eof(self.t0)
+        {
+            self.trace.error = Some(e);
         }
         self.drain();
     }
 
     /// Picks up an error that an answer caused (sticky), then returns the trace.
     pub fn finish(mut self) -> Trace {
-        if self.trace.error.is_none() {
-            if let Err(e) = self.server.handle_input(self.t0, b"") {
-                self.trace.error = Some(e);
-            }
+        if self.trace.error.is_none()
+            && let Err(e) = self.server.handle_input(self.t0, b"")
+        {
+            self.trace.error = Some(e);
         }
         self.drain();
         self.trace

@@ -228,10 +228,10 @@ where
     fn end<T>(&mut self, result: Result<T, Error>) -> Result<T, Error> {
         self.busy = None;
         self.idle_since = self.clock.now();
-        if let Err(error) = &result {
-            if error.is_fatal() {
-                self.failed = true;
-            }
+        if let Err(error) = &result
+            && error.is_fatal()
+        {
+            self.failed = true;
         }
         result
     }

@@ -124,10 +124,10 @@ where
             }
             Event::Rcpt { id, to, params } => {
                 let decision = handler.rcpt_to(&session, &to, &params).await;
-                if answer(&mut conn, id, decision) {
-                    if let Some(envelope) = &mut envelope {
-                        envelope.recipients.push((to, params));
-                    }
+                if answer(&mut conn, id, decision)
+                    && let Some(envelope) = &mut envelope
+                {
+                    envelope.recipients.push((to, params));
                 }
             }
             Event::DataStart { id } => {
@@ -148,11 +148,11 @@ where
                 if matches!(body, BodyState::Idle) {
                     body = start_bdat(&mut handler, &session, envelope.as_ref()).await;
                 }
-                if let BodyState::Writing(sink) = &mut body {
-                    if sink.write_chunk(chunk).await.is_err() {
-                        abort(&mut body).await;
-                        body = BodyState::Failed;
-                    }
+                if let BodyState::Writing(sink) = &mut body
+                    && sink.write_chunk(chunk).await.is_err()
+                {
+                    abort(&mut body).await;
+                    body = BodyState::Failed;
                 }
             }
             Event::DataEnd { id, .. } => {
