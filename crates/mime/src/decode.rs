@@ -86,9 +86,39 @@ impl TransferEncoding {
                 push_once(defects, Defect::UnknownTransferEncoding);
                 Cow::Borrowed(body)
             }
+            TransferEncoding::QuotedPrintable if quoted_printable_is_identity(body) => {
+                Cow::Borrowed(body)
+            }
             TransferEncoding::QuotedPrintable => Cow::Owned(decode_quoted_printable(body, defects)),
             TransferEncoding::Base64 => Cow::Owned(decode_base64(body, defects)),
             TransferEncoding::Uuencode => Cow::Owned(decode_uuencode(body, defects)),
+        }
+    }
+}
+
+/// True when quoted-printable decoding would give `body` back unchanged,
+/// without a defect (RFC 2045 §6.7): no `=` (so no escape and no soft
+/// line break), and no whitespace at a line's end (rule 3 drops it) nor a
+/// CR other than before LF. Many QP text parts are plain ASCII lines,
+/// written QP by habit; those are then borrowed, not copied.
+fn quoted_printable_is_identity(body: &[u8]) -> bool {
+    if memchr::memchr(b'=', body).is_some() {
+        return false;
+    }
+    let mut rest = body;
+    loop {
+        match memchr::memchr2(b'\r', b'\n', rest) {
+            Some(i) => {
+                let line = &rest[..i];
+                if matches!(line.last(), Some(b' ' | b'\t')) {
+                    return false;
+                }
+                rest = match &rest[i..] {
+                    [b'\r', b'\n', tail @ ..] | [b'\n', tail @ ..] => tail,
+                    _ => return false,
+                };
+            }
+            None => return !matches!(rest.last(), Some(b' ' | b'\t')),
         }
     }
 }
@@ -1438,6 +1468,41 @@ mod tests {
                 }
                 text
             })
+    }
+
+    proptest::proptest! {
+        /// A quoted-printable body is borrowed only when decoding would
+        /// give it back unchanged and without a defect (RFC 2045 §6.7).
+        #[test]
+        fn quoted_printable_identity_check_matches_the_decoder_rfc2045_6_7(
+            body in proptest::collection::vec(
+                proptest::sample::select(b"ab \t\r\n=".to_vec()), 0..40),
+        ) {
+            let mut defects = Vec::new();
+            let decoded = decode_quoted_printable(&body, &mut defects);
+            let identity = decoded == body && defects.is_empty();
+            if quoted_printable_is_identity(&body) {
+                proptest::prop_assert!(identity);
+            }
+            let mut d = Vec::new();
+            let via = TransferEncoding::QuotedPrintable.decode(&body, &mut d);
+            proptest::prop_assert_eq!(&via[..], &decoded[..]);
+            proptest::prop_assert_eq!(d, defects);
+        }
+    }
+
+    #[test]
+    fn plain_quoted_printable_lines_are_borrowed_rfc2045_6_7() {
+        let mut d = Vec::new();
+        for body in [&b"Plain text.\r\n"[..], b"a b\nc\r\n\r\nd", b""] {
+            let out = TransferEncoding::QuotedPrintable.decode(body, &mut d);
+            assert!(matches!(out, Cow::Borrowed(_)), "{body:?}");
+            assert_eq!(&out[..], body);
+        }
+        for body in [&b"a=41\r\n"[..], b"a \r\nb", b"a\rb", b"a\t"] {
+            let out = TransferEncoding::QuotedPrintable.decode(body, &mut d);
+            assert!(matches!(out, Cow::Owned(_)), "{body:?}");
+        }
     }
 
     proptest::proptest! {

@@ -191,14 +191,17 @@ struct BoundaryLine {
 /// Finds the boundary lines of one multipart body (RFC 2046 §5.1.1): a
 /// line starting `--boundary`, then `--` for the last, then only
 /// whitespace. One memmem pass; stops at the closing line or after `max`.
+/// The lines go to `out` (cleared first), which one parse reuses for
+/// every multipart.
 fn find_boundaries(
     input: &[u8],
     body: Range<usize>,
     boundary: &[u8],
     max: usize,
-) -> Result<Vec<BoundaryLine>, Error> {
+    out: &mut Vec<BoundaryLine>,
+) -> Result<(), Error> {
     let by_lines = body.len() <= LINE_SCAN_MAX;
-    find_boundaries_by(input, body, boundary, max, by_lines)
+    find_boundaries_by(input, body, boundary, max, by_lines, out)
 }
 
 /// [`find_boundaries`], reading line by line or with a memmem searcher.
@@ -208,7 +211,9 @@ fn find_boundaries_by(
     boundary: &[u8],
     max: usize,
     by_lines: bool,
-) -> Result<Vec<BoundaryLine>, Error> {
+    out: &mut Vec<BoundaryLine>,
+) -> Result<(), Error> {
+    out.clear();
     // `--boundary`, on the stack for any boundary RFC 2046 §5.1.1 allows
     // (at most 70 characters).
     let mut stack_delim = [0u8; 72];
@@ -227,7 +232,6 @@ fn find_boundaries_by(
     // Building a memmem searcher costs about as much as reading a few
     // kilobytes line by line, so small bodies (most parts) are read by lines.
     let finder = (!by_lines).then(|| memmem::Finder::new(delim));
-    let mut out = Vec::new();
     let mut pos = body.start;
     let end = body.end;
     while pos < end {
@@ -288,7 +292,7 @@ fn find_boundaries_by(
         }
         pos = after;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The fields a header block's list starts with room for: most blocks
@@ -296,6 +300,11 @@ fn find_boundaries_by(
 /// common allocators (glibc's thread cache among them) serve from their
 /// fast path; a longer block grows it.
 const FIELDS_CAPACITY: usize = 21;
+
+/// The parts [`build_tree`] makes room for at first: a multipart
+/// message's usual count (a text, an HTML alternative, an attachment or
+/// two, and their containers).
+const NODES_CAPACITY: usize = 8;
 
 /// What one part's header block says: its fields, ranges and content
 /// type, with the defects found reading them.
@@ -317,7 +326,7 @@ pub(crate) fn content_type_of(
     defects: &mut Vec<Defect>,
 ) -> ContentType {
     let content_type = match headers.get("content-type") {
-        Some(h) => ContentType::parse(&h.value(), defects),
+        Some(h) => ContentType::parse(h.raw_value(), defects),
         None if in_digest => ContentType::new("message", "rfc822"),
         None => ContentType::default(),
     };
@@ -398,10 +407,12 @@ fn next_line_with(
 
 fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error> {
     let limits: &Limits = &options.limits;
-    // The parts in preorder, and the index of each one's parent (two
-    // lists: four parts of 256 bytes fit an allocator's small-block cache).
+    // The parts in preorder, and the index of each one's parent; both
+    // sized at first use for a message of a few parts (see below).
     let mut nodes: Vec<Option<Part<'a>>> = Vec::new();
     let mut parents: Vec<Option<usize>> = Vec::new();
+    // The boundary lines of one multipart body, reused for the next.
+    let mut lines = Vec::new();
     // The parts still to read; the top-level one is taken first, and the
     // list is allocated only when a multipart or message part has children.
     let mut stack: Vec<Job> = Vec::new();
@@ -444,9 +455,14 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                     let room = limits
                         .max_parts
                         .saturating_sub(nodes.len() + stack.len() + 1);
-                    let lines =
-                        find_boundaries(input, body_range.clone(), boundary.as_bytes(), room)
-                            .map_err(|_| Error::PartLimit(limits.max_parts))?;
+                    find_boundaries(
+                        input,
+                        body_range.clone(),
+                        boundary.as_bytes(),
+                        room,
+                        &mut lines,
+                    )
+                    .map_err(|_| Error::PartLimit(limits.max_parts))?;
                     // RFC 2046 §5.1.1: the body parts are what follows
                     // each dash-boundary line; a body with none (nothing
                     // found, or only the close-delimiter) has no parts, so
@@ -464,6 +480,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                             body_range.end..body_range.end
                         };
                         let in_digest = content_type.subtype() == "digest";
+                        stack.reserve(lines.len());
                         for (k, line) in lines.iter().enumerate() {
                             if line.close {
                                 break;
@@ -535,6 +552,13 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         // no list to assemble it from.
         if index == 0 && stack.is_empty() {
             return Ok(part);
+        }
+        if nodes.capacity() == 0 {
+            // Room for the parts known so far and a few more: one
+            // allocation for most messages, instead of growing by doubling.
+            let room = (stack.len() + 1).max(NODES_CAPACITY);
+            nodes.reserve_exact(room);
+            parents.reserve_exact(room);
         }
         nodes.push(Some(part));
         parents.push(job.parent);
@@ -649,8 +673,10 @@ Content-Type: multipart/alternative; boundary=b\n\n--b\n\n1\n--b\n\n2\n--b--\n\
             ] {
                 let range = range.start.min(range.end)..range.end;
                 let get = |by_lines| {
-                    find_boundaries_by(&input, range.clone(), b"b", 100, by_lines)
-                        .unwrap()
+                    let mut lines = Vec::new();
+                    find_boundaries_by(&input, range.clone(), b"b", 100, by_lines, &mut lines)
+                        .unwrap();
+                    lines
                         .iter()
                         .map(|l| (l.before, l.after, l.close))
                         .collect::<Vec<_>>()
@@ -670,8 +696,10 @@ Content-Type: multipart/alternative; boundary=b\n\n--b\n\n1\n--b\n\n2\n--b--\n\
         ) {
             let start = cut.min(body.len());
             let get = |by_lines| {
-                find_boundaries_by(&body, start..body.len(), b"b", 1000, by_lines)
-                    .unwrap()
+                let mut lines = Vec::new();
+                find_boundaries_by(&body, start..body.len(), b"b", 1000, by_lines, &mut lines)
+                    .unwrap();
+                lines
                     .iter()
                     .map(|l| (l.before, l.after, l.close))
                     .collect::<Vec<_>>()

@@ -10,6 +10,7 @@ use crate::Defect;
 use crate::charset::decode_charset;
 use crate::defect::push_once;
 use crate::encoded_word::{decode_encoded_words, find_pair, raw_text};
+use crate::header::unfold;
 
 /// One parameter after RFC 2231 reassembly and decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,11 +27,93 @@ pub struct Param {
 
 /// The parameters of a Content-Type or Content-Disposition, in the order
 /// their names first appeared.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Params {
-    /// Borrowed only for the shared `charset=us-ascii` of the RFC 2045 §5.2
-    /// default, which most parts of a message carry, so that it costs no allocation.
-    list: Cow<'static, [Param]>,
+    list: ParamList,
+}
+
+/// Where a [`Params`] keeps its list: most lists are one parameter
+/// (`boundary`, `name`, `charset`), held in place, and the commonest are
+/// shared, so that most parts' parameters cost no list allocation.
+#[derive(Clone)]
+enum ParamList {
+    /// A shared list: the `charset=us-ascii` of the RFC 2045 §5.2 default,
+    /// or a lone common `charset` ([`SHARED_CHARSETS`]).
+    Shared(&'static [Param]),
+    /// A list of one.
+    One(Param),
+    /// Any other list (the empty one without an allocation).
+    Many(Vec<Param>),
+}
+
+impl Default for ParamList {
+    fn default() -> Self {
+        ParamList::Many(Vec::new())
+    }
+}
+
+impl Params {
+    /// The list as a slice, however it is kept.
+    fn as_slice(&self) -> &[Param] {
+        match &self.list {
+            ParamList::Shared(list) => list,
+            ParamList::One(param) => std::slice::from_ref(param),
+            ParamList::Many(list) => list,
+        }
+    }
+
+    /// Appends a parameter: the first is kept in place, a second starts
+    /// a list.
+    fn push(&mut self, param: Param) {
+        self.list = match std::mem::take(&mut self.list) {
+            ParamList::Many(list) if list.is_empty() => ParamList::One(param),
+            ParamList::One(first) => {
+                let mut list = Vec::with_capacity(4);
+                list.extend([first, param]);
+                ParamList::Many(list)
+            }
+            ParamList::Many(mut list) => {
+                list.push(param);
+                ParamList::Many(list)
+            }
+            ParamList::Shared(shared) => {
+                let mut list = shared.to_vec();
+                list.push(param);
+                ParamList::Many(list)
+            }
+        };
+    }
+
+    /// A list from its parameters, kept in place when there is one.
+    fn from_vec(mut list: Vec<Param>) -> Params {
+        let list = match list.pop() {
+            Some(param) if list.is_empty() => ParamList::One(param),
+            Some(param) => {
+                list.push(param);
+                ParamList::Many(list)
+            }
+            None => ParamList::Many(list),
+        };
+        Params { list }
+    }
+}
+
+/// Two lists are equal when they hold the same parameters in the same
+/// order, however each is kept.
+impl PartialEq for Params {
+    fn eq(&self, other: &Params) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Params {}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Params")
+            .field("list", &self.as_slice())
+            .finish()
+    }
 }
 
 /// The parameters of the RFC 2045 §5.2 default Content-Type.
@@ -80,14 +163,14 @@ static SHARED_CHARSET_PARAMS: LazyLock<[[Param; 1]; SHARED_CHARSETS.len()]> = La
 fn shared_charset_params(value: &[u8]) -> Option<Params> {
     let i = SHARED_CHARSETS.iter().position(|c| c.as_bytes() == value)?;
     Some(Params {
-        list: Cow::Borrowed(&SHARED_CHARSET_PARAMS[i][..]),
+        list: ParamList::Shared(&SHARED_CHARSET_PARAMS[i][..]),
     })
 }
 
 impl Params {
     /// The value of the parameter `name` (ASCII case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.list
+        self.as_slice()
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
             .map(|p| p.value.as_str())
@@ -95,17 +178,17 @@ impl Params {
 
     /// Every parameter.
     pub fn iter(&self) -> std::slice::Iter<'_, Param> {
-        self.list.iter()
+        self.as_slice().iter()
     }
 
     /// The number of parameters.
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.as_slice().len()
     }
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.as_slice().is_empty()
     }
 }
 
@@ -125,18 +208,22 @@ impl Default for ContentType {
             main: Cow::Borrowed("text"),
             sub: Cow::Borrowed("plain"),
             params: Params {
-                list: Cow::Borrowed(&DEFAULT_PARAMS[..]),
+                list: ParamList::Shared(&DEFAULT_PARAMS[..]),
             },
         }
     }
 }
 
 impl ContentType {
-    /// Parses a Content-Type value (unfolded). A value that is not
-    /// `type/subtype` gives the RFC 2045 §5.2 default with
-    /// [`Defect::InvalidContentType`].
+    /// Parses a Content-Type value, as written (folds and all, RFC 5322
+    /// §2.2.3) or unfolded. A value that is not `type/subtype` gives the
+    /// RFC 2045 §5.2 default with [`Defect::InvalidContentType`].
     pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> ContentType {
-        let (head, rest) = split_head(value);
+        if let Some(plain) = ContentType::parse_plain(value) {
+            return plain;
+        }
+        let value = unfold(value);
+        let (head, rest) = split_head(&value);
         // RFC 2045 §5.1 allows CFWS around the type and subtype (RFC 822
         // comments are allowed anywhere in a structured field); rarely written.
         let head: Cow<'_, [u8]> = if head.contains(&b'(') {
@@ -144,21 +231,35 @@ impl ContentType {
         } else {
             Cow::Borrowed(head)
         };
-        let head = head.trim_ascii();
-        let slash = memchr::memchr(b'/', head);
-        let (main, sub) = match slash {
-            Some(i) => (head[..i].trim_ascii(), head[i + 1..].trim_ascii()),
-            None => (head, &b""[..]),
-        };
-        if main.is_empty() || sub.is_empty() || !is_token(main) || !is_token(sub) {
-            push_once(defects, Defect::InvalidContentType);
-            return ContentType::default();
+        match type_and_subtype(&head) {
+            Some((main, sub)) => ContentType {
+                main: lower_name(main),
+                sub: lower_name(sub),
+                params: parse_params(rest, defects),
+            },
+            None => {
+                push_once(defects, Defect::InvalidContentType);
+                ContentType::default()
+            }
         }
-        ContentType {
+    }
+
+    /// The value as nearly all mail writes it (`type/subtype` and a
+    /// [`plain_params`] list, no comments), read as it lies, without
+    /// unfolding it first: the line breaks of a fold can only be in
+    /// whitespace that the reading skips anyway (a `token` holds no CR or
+    /// LF, and `plain_params` refuses a quoted value that does), so this
+    /// reads a folded value as its unfolded form reads. Anything else
+    /// gives `None`, for [`ContentType::parse`] to unfold and read in full.
+    fn parse_plain(value: &[u8]) -> Option<ContentType> {
+        let (head, rest) = split_head(value);
+        let (main, sub) = type_and_subtype(head)?;
+        let params = plain_params(rest)?;
+        Some(ContentType {
             main: lower_name(main),
             sub: lower_name(sub),
-            params: parse_params(rest, defects),
-        }
+            params,
+        })
     }
 
     /// A content type with no parameters (`message/rfc822` in a digest, RFC 2046 §5.1.5).
@@ -219,11 +320,25 @@ pub struct ContentDisposition {
 }
 
 impl ContentDisposition {
-    /// Parses a Content-Disposition value (unfolded). A disposition type
-    /// that is empty or no `token` (RFC 2183 §2) is kept as written, with
-    /// [`Defect::InvalidContentDisposition`].
+    /// Parses a Content-Disposition value, as written (folded) or
+    /// unfolded. A disposition type that is empty or no `token` (RFC 2183
+    /// §2) is kept as written, with [`Defect::InvalidContentDisposition`].
     pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> ContentDisposition {
+        // As nearly all mail writes it: read as it lies (see
+        // `ContentType::parse_plain`).
         let (head, rest) = split_head(value);
+        let head = head.trim_ascii();
+        if !head.is_empty()
+            && is_token(head)
+            && let Some(params) = plain_params(rest)
+        {
+            return ContentDisposition {
+                kind: String::from_utf8_lossy(head).to_ascii_lowercase(),
+                params,
+            };
+        }
+        let value = unfold(value);
+        let (head, rest) = split_head(&value);
         let head: Cow<'_, [u8]> = if head.contains(&b'(') {
             Cow::Owned(strip_comments(head))
         } else {
@@ -334,6 +449,16 @@ fn split_head(value: &[u8]) -> (&[u8], &[u8]) {
         Some(i) => (&value[..i], &value[i + 1..]),
         None => (value, &b""[..]),
     }
+}
+
+/// `type "/" subtype` (RFC 2045 §5.1), each a `token`, whitespace around
+/// them skipped; `None` for anything else.
+fn type_and_subtype(head: &[u8]) -> Option<(&[u8], &[u8])> {
+    let head = head.trim_ascii();
+    let slash = memchr::memchr(b'/', head)?;
+    let main = head[..slash].trim_ascii();
+    let sub = head[slash + 1..].trim_ascii();
+    (!main.is_empty() && !sub.is_empty() && is_token(main) && is_token(sub)).then_some((main, sub))
 }
 
 /// `token` (RFC 2045 §5.1): any CHAR except SPACE, CTLs and tspecials.
@@ -647,9 +772,7 @@ fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
                 language: None,
             })
             .collect();
-        return Params {
-            list: Cow::Owned(list),
-        };
+        return Params::from_vec(list);
     }
     // Group by name, keeping first appearance; sort sections inside each group.
     raw.sort_by(|a, b| {
@@ -695,26 +818,22 @@ fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
         i = j;
     }
     list.sort_by_key(|(order, _)| *order);
-    Params {
-        list: Cow::Owned(list.into_iter().map(|(_, p)| p).collect()),
-    }
+    Params::from_vec(list.into_iter().map(|(_, p)| p).collect())
 }
 
 /// The parameter list in one pass when it is what nearly all mail
 /// writes: `name=token` or `name="text"`, names without RFC 2231 `*`,
-/// distinct, quoted values without quoted-pairs or encoded words, nothing
-/// but whitespace and `;` between parameters. Anything else gives `None`
+/// distinct, quoted values without quoted-pairs, encoded words or line
+/// breaks, nothing but whitespace and `;` between parameters. Anything else gives `None`
 /// and takes the general path ([`lex_params`] and the reassembly), which
 /// reads these lists the same (a test compares the two): no defects, each
 /// value as written.
 fn plain_params(mut s: &[u8]) -> Option<Params> {
-    let mut list: Vec<Param> = Vec::new();
+    let mut list = Params::default();
     loop {
         s = skip_separators(s);
         if s.is_empty() {
-            return Some(Params {
-                list: Cow::Owned(list),
-            });
+            return Some(list);
         }
         let name_len = s
             .iter()
@@ -726,7 +845,12 @@ fn plain_params(mut s: &[u8]) -> Option<Params> {
         s = s[name_len + 1..].trim_ascii_start();
         let value = if let Some(quoted) = s.strip_prefix(b"\"") {
             let end = find_byte2(quoted, b'"', b'\\')?;
-            if quoted[end] != b'"' || has_encoded_word(&quoted[..end]) {
+            // A line break inside the quotes is a fold (RFC 5322 §2.2.3),
+            // which unfolding takes out of the value.
+            if quoted[end] != b'"'
+                || has_encoded_word(&quoted[..end])
+                || find_byte2(&quoted[..end], b'\r', b'\n').is_some()
+            {
                 return None;
             }
             s = &quoted[end + 1..];
@@ -758,9 +882,6 @@ fn plain_params(mut s: &[u8]) -> Option<Params> {
             && let Some(shared) = shared_charset_params(value)
         {
             return Some(shared);
-        }
-        if list.capacity() == 0 {
-            list = Vec::with_capacity(2);
         }
         // A token is ASCII: a common name is copied, any other lower-cased.
         let name = match common {
@@ -936,7 +1057,7 @@ mod tests {
             ] {
                 let mut d = Vec::new();
                 let params = parse_params(list.as_bytes(), &mut d);
-                assert!(matches!(params.list, Cow::Borrowed(_)), "{list}");
+                assert!(matches!(params.list, ParamList::Shared(_)), "{list}");
                 assert_eq!(params, parse_params_general(list.as_bytes(), &mut d));
                 assert_eq!(params.get("charset"), Some(value));
                 assert!(d.is_empty());
@@ -952,7 +1073,7 @@ mod tests {
         ] {
             let mut d = Vec::new();
             let params = parse_params(list, &mut d);
-            assert!(matches!(params.list, Cow::Owned(_)), "{list:?}");
+            assert!(!matches!(params.list, ParamList::Shared(_)), "{list:?}");
             assert_eq!(params, parse_params_general(list, &mut d), "{list:?}");
         }
     }
@@ -971,6 +1092,127 @@ mod tests {
             );
             proptest::prop_assert_eq!(fast, general);
         }
+    }
+
+    /// Folding whitespace and stray line breaks, for the proptest below.
+    const FOLDS: [&[u8]; 6] = [b"", b" ", b"\r\n ", b"\n\t", b"\r\n", b"\r"];
+
+    /// Pieces of Content-Type and Content-Disposition values.
+    const PIECES: [&[u8]; 29] = [
+        b"text",
+        b"/",
+        b"plain",
+        b"multipart",
+        b"mixed",
+        b";",
+        b" ",
+        b"\t",
+        b"\r\n ",
+        b"\n\t",
+        b"\r\n",
+        b"\r",
+        b"\n",
+        b"=",
+        b"\"",
+        b"\\",
+        b"boundary",
+        b"charset",
+        b"name",
+        b"utf-8",
+        b"(c)",
+        b"*0",
+        b"*",
+        b"'",
+        b"=?utf-8?q?x?=",
+        b"\xe9",
+        b"attachment",
+        b"filename",
+        b"a.pdf",
+    ];
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        /// A value as written, folds and all, reads as its unfolded form
+        /// (RFC 5322 §2.2.3), fast path or not: same type, parameters and
+        /// defects.
+        #[test]
+        fn folded_values_read_as_unfolded_rfc5322_2_2_3(
+            pieces in proptest::prop_oneof![
+                // Loose pieces in any order.
+                proptest::collection::vec(proptest::sample::select(PIECES.to_vec()), 0..24),
+                // A type and a parameter list, folds between and inside.
+                (
+                    proptest::sample::select(vec![
+                        &b"text/plain"[..], b" multipart/mixed", b"text /\r\n html", b"bad",
+                        b"text/(c)plain", b"attachment", b"inline\r\n\t",
+                    ]),
+                    proptest::collection::vec(
+                        (
+                            proptest::sample::select(FOLDS.to_vec()),
+                            proptest::sample::select(vec![
+                                &b"boundary"[..], b"Charset", b"name", b"filename*0", b"x",
+                            ]),
+                            proptest::sample::select(FOLDS.to_vec()),
+                            proptest::collection::vec(
+                                proptest::sample::select(PIECES.to_vec()),
+                                0..4,
+                            ),
+                            proptest::prelude::any::<bool>(),
+                        ),
+                        0..4,
+                    ),
+                )
+                    .prop_map(|(head, params): (&[u8], Vec<_>)| {
+                        let mut v = vec![head];
+                        for (fold, name, fold2, value, quoted) in params {
+                            v.extend([&b";"[..], fold, name, b"=", fold2]);
+                            if quoted {
+                                v.push(b"\"");
+                            }
+                            v.extend(value);
+                            if quoted {
+                                v.push(b"\"");
+                            }
+                        }
+                        v
+                    }),
+            ],
+        ) {
+            let value = pieces.concat();
+            let unfolded = unfold(&value);
+            let (mut d1, mut d2) = (Vec::new(), Vec::new());
+            proptest::prop_assert_eq!(
+                ContentType::parse(&value, &mut d1),
+                ContentType::parse(&unfolded, &mut d2)
+            );
+            proptest::prop_assert_eq!(&d1, &d2);
+            let (mut d1, mut d2) = (Vec::new(), Vec::new());
+            proptest::prop_assert_eq!(
+                ContentDisposition::parse(&value, &mut d1),
+                ContentDisposition::parse(&unfolded, &mut d2)
+            );
+            proptest::prop_assert_eq!(d1, d2);
+        }
+    }
+
+    /// A folded boundary parameter, as Outlook writes it, is read without
+    /// unfolding (RFC 5322 §2.2.3, RFC 2046 §5.1.1); a fold inside the
+    /// quotes is taken out.
+    #[test]
+    fn folded_parameters_read_in_place_rfc5322_2_2_3() {
+        let raw = b" multipart/related;\r\n\tboundary=\"----=_NextPart_000_08F0\"";
+        assert!(ContentType::parse_plain(raw).is_some());
+        let (t, d) = ct(std::str::from_utf8(raw).unwrap());
+        assert_eq!(t.mime_type(), "multipart/related");
+        assert_eq!(t.boundary(), Some("----=_NextPart_000_08F0"));
+        assert!(d.is_empty());
+        let raw = b"text/plain; name=\"a\r\n b.txt\"";
+        assert!(ContentType::parse_plain(raw).is_none());
+        assert_eq!(
+            ct(std::str::from_utf8(raw).unwrap()).0.param("name"),
+            Some("a b.txt")
+        );
     }
 
     fn ct(s: &str) -> (ContentType, Vec<Defect>) {

@@ -145,7 +145,7 @@ impl<'a> Part<'a> {
     /// The Content-Disposition (RFC 2183), when there is one.
     pub fn disposition(&self) -> Option<ContentDisposition> {
         let h = self.headers.get("content-disposition")?;
-        Some(ContentDisposition::parse(&h.value(), &mut Vec::new()))
+        Some(ContentDisposition::parse(h.raw_value(), &mut Vec::new()))
     }
 
     /// The file name: Content-Disposition `filename` (RFC 2183 §2.3, with
