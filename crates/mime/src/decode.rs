@@ -355,6 +355,12 @@ fn decode_quanta(input: &[u8], out: &mut Vec<u8>) -> (usize, bool) {
 /// machine, so this bounds the work done twice.
 const LINES_BLOCK: usize = 16 * 1024;
 
+/// Input shorter than this goes to the table path, not [`decode_lines`]:
+/// encodify's set-up (finding the line shape) and its slow path for what
+/// follows the last whole line cost more than a few lines are worth
+/// (measured on the enmime messages, whose base64 parts are mostly small).
+const LINES_MIN: usize = 1024;
+
 /// The SIMD fast path of [`Base64Decoder::decode`], for a decoder at a
 /// quantum boundary: walks the input a line at a time (up to LF, a CR
 /// before it belongs to the line break), over lines that are whole quanta
@@ -523,7 +529,10 @@ impl Base64Decoder {
         let mut slow_until = 0;
         while i < input.len() {
             if n == 0 {
-                if i >= slow_until {
+                if i >= slow_until && input.len() - i < LINES_MIN {
+                    // Too short for the SIMD path to pay: the table path.
+                    slow_until = input.len();
+                } else if i >= slow_until {
                     let (used, decoded, refused) = decode_lines(&input[i..], out);
                     if decoded {
                         pad = 0;

@@ -147,6 +147,9 @@ const SHARED_CHARSETS: [&str; 16] = [
     "GB2312",
 ];
 
+/// The exact (case kept) [`name_key`]s of [`SHARED_CHARSETS`].
+const SHARED_CHARSET_KEYS: [u128; SHARED_CHARSETS.len()] = name_keys(SHARED_CHARSETS, false);
+
 /// The one-parameter lists of [`SHARED_CHARSETS`], in the same order.
 static SHARED_CHARSET_PARAMS: LazyLock<[[Param; 1]; SHARED_CHARSETS.len()]> = LazyLock::new(|| {
     SHARED_CHARSETS.map(|value| {
@@ -161,7 +164,8 @@ static SHARED_CHARSET_PARAMS: LazyLock<[[Param; 1]; SHARED_CHARSETS.len()]> = La
 /// The shared list for `charset=value` alone, if `value` is one of
 /// [`SHARED_CHARSETS`] (exactly: values keep their case).
 fn shared_charset_params(value: &[u8]) -> Option<Params> {
-    let i = SHARED_CHARSETS.iter().position(|c| c.as_bytes() == value)?;
+    let key = name_key(value, false)?;
+    let i = SHARED_CHARSET_KEYS.iter().position(|&k| k == key)?;
     Some(Params {
         list: ParamList::Shared(&SHARED_CHARSET_PARAMS[i][..]),
     })
@@ -375,45 +379,92 @@ impl ContentDisposition {
     }
 }
 
+/// A name of at most 15 octets as one integer: its octets (ASCII
+/// lower-cased when `fold`) and, in the last octet, its length. Finding a
+/// name among the common ones is then one integer compare per candidate,
+/// instead of a length test and a byte compare (a `memcmp` call) each.
+const fn name_key(name: &[u8], fold: bool) -> Option<u128> {
+    if name.len() > 15 {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    let mut i = 0;
+    while i < name.len() {
+        key[i] = if fold {
+            name[i].to_ascii_lowercase()
+        } else {
+            name[i]
+        };
+        i += 1;
+    }
+    key[15] = name.len() as u8;
+    Some(u128::from_le_bytes(key))
+}
+
+/// The [`name_key`]s of `names` (each at most 15 octets), at compile time.
+const fn name_keys<const N: usize>(names: [&str; N], fold: bool) -> [u128; N] {
+    let mut keys = [0; N];
+    let mut i = 0;
+    while i < N {
+        keys[i] = match name_key(names[i].as_bytes(), fold) {
+            Some(key) => key,
+            None => panic!("a common name is longer than 15 octets"),
+        };
+        i += 1;
+    }
+    keys
+}
+
+/// `names[i]` for the `i` whose key is `name`'s, if any.
+fn find_name<const N: usize>(
+    name: &[u8],
+    fold: bool,
+    names: &[&'static str; N],
+    keys: &[u128; N],
+) -> Option<&'static str> {
+    let key = name_key(name, fold)?;
+    let i = keys.iter().position(|&k| k == key)?;
+    Some(names[i])
+}
+
+/// The type and subtype names mail carries most, commonest first.
+const COMMON_TYPE_NAMES: [&str; 24] = [
+    "text",
+    "plain",
+    "html",
+    "multipart",
+    "mixed",
+    "alternative",
+    "related",
+    "application",
+    "octet-stream",
+    "pdf",
+    "image",
+    "jpeg",
+    "gif",
+    "png",
+    "message",
+    "rfc822",
+    "report",
+    "delivery-status",
+    "pgp-signature",
+    "signed",
+    "digest",
+    "calendar",
+    "enriched",
+    "global",
+];
+
+/// The keys of [`COMMON_TYPE_NAMES`].
+const COMMON_TYPE_KEYS: [u128; 24] = name_keys(COMMON_TYPE_NAMES, true);
+
 /// A type or subtype name in lower case, as the RFC 2045 §5.1 names
 /// compare (ignoring case); the common names are shared, not allocated.
 fn lower_name(name: &[u8]) -> Cow<'static, str> {
-    let mut buf = [0u8; 16];
-    if let Some(lower) = buf.get_mut(..name.len()) {
-        lower.copy_from_slice(name);
-        lower.make_ascii_lowercase();
-        let common = match &*lower {
-            b"text" => Some("text"),
-            b"plain" => Some("plain"),
-            b"html" => Some("html"),
-            b"multipart" => Some("multipart"),
-            b"mixed" => Some("mixed"),
-            b"alternative" => Some("alternative"),
-            b"related" => Some("related"),
-            b"application" => Some("application"),
-            b"octet-stream" => Some("octet-stream"),
-            b"pdf" => Some("pdf"),
-            b"image" => Some("image"),
-            b"jpeg" => Some("jpeg"),
-            b"gif" => Some("gif"),
-            b"png" => Some("png"),
-            b"message" => Some("message"),
-            b"rfc822" => Some("rfc822"),
-            b"report" => Some("report"),
-            b"delivery-status" => Some("delivery-status"),
-            b"pgp-signature" => Some("pgp-signature"),
-            b"signed" => Some("signed"),
-            b"digest" => Some("digest"),
-            b"calendar" => Some("calendar"),
-            b"enriched" => Some("enriched"),
-            b"global" => Some("global"),
-            _ => None,
-        };
-        if let Some(common) = common {
-            return Cow::Borrowed(common);
-        }
+    match find_name(name, true, &COMMON_TYPE_NAMES, &COMMON_TYPE_KEYS) {
+        Some(common) => Cow::Borrowed(common),
+        None => Cow::Owned(String::from_utf8_lossy(name).to_ascii_lowercase()),
     }
-    Cow::Owned(String::from_utf8_lossy(name).to_ascii_lowercase())
 }
 
 /// A lower-cased parameter name as [`Param::name`] keeps it: shared when
@@ -425,23 +476,18 @@ fn shared_name<S: AsRef<str> + Into<String>>(name: S) -> Cow<'static, str> {
     }
 }
 
-/// The parameter names nearly all mail carries, in lower case, for a
-/// copy without the UTF-8 check a lower-cased copy of the name needs.
+/// The parameter names nearly all mail carries, in lower case.
+const COMMON_PARAM_NAMES: [&str; 7] = [
+    "charset", "boundary", "name", "filename", "format", "delsp", "type",
+];
+
+/// The keys of [`COMMON_PARAM_NAMES`].
+const COMMON_PARAM_KEYS: [u128; 7] = name_keys(COMMON_PARAM_NAMES, true);
+
+/// The common parameter name `name` is, in lower case, for a copy
+/// without the UTF-8 check a lower-cased copy of the name needs.
 fn common_param_name(name: &[u8]) -> Option<&'static str> {
-    let mut buf = [0u8; 8];
-    let lower = buf.get_mut(..name.len())?;
-    lower.copy_from_slice(name);
-    lower.make_ascii_lowercase();
-    Some(match &*lower {
-        b"charset" => "charset",
-        b"boundary" => "boundary",
-        b"name" => "name",
-        b"filename" => "filename",
-        b"format" => "format",
-        b"delsp" => "delsp",
-        b"type" => "type",
-        _ => return None,
-    })
+    find_name(name, true, &COMMON_PARAM_NAMES, &COMMON_PARAM_KEYS)
 }
 
 fn split_head(value: &[u8]) -> (&[u8], &[u8]) {
@@ -844,15 +890,7 @@ fn plain_params(mut s: &[u8]) -> Option<Params> {
         let name = &s[..name_len];
         s = s[name_len + 1..].trim_ascii_start();
         let value = if let Some(quoted) = s.strip_prefix(b"\"") {
-            let end = find_byte2(quoted, b'"', b'\\')?;
-            // A line break inside the quotes is a fold (RFC 5322 §2.2.3),
-            // which unfolding takes out of the value.
-            if quoted[end] != b'"'
-                || has_encoded_word(&quoted[..end])
-                || find_byte2(&quoted[..end], b'\r', b'\n').is_some()
-            {
-                return None;
-            }
+            let end = plain_quoted_len(quoted)?;
             s = &quoted[end + 1..];
             &quoted[..end]
         } else {
@@ -895,6 +933,40 @@ fn plain_params(mut s: &[u8]) -> Option<Params> {
         });
     }
 }
+
+/// The length of a quoted value that [`plain_params`] can take as it is
+/// (`quoted` starts after the opening quote): up to the closing quote,
+/// with no quoted-pair (RFC 5322 §3.2.4), no line break (a fold, RFC 5322
+/// §2.2.3, which unfolding takes out) and no `=?` (an RFC 2047 encoded
+/// word, which the general path decodes); `None` otherwise. One pass, one
+/// table load per octet: most values are a boundary or a file name of a
+/// few dozen octets, too short for a vector search to pay three times.
+fn plain_quoted_len(quoted: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        let &b = quoted.get(i)?;
+        if !QUOTED_STOP[usize::from(b)] {
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => return Some(i),
+            b'=' if quoted.get(i + 1) != Some(&b'?') => i += 1,
+            _ => return None,
+        }
+    }
+}
+
+/// The octets [`plain_quoted_len`] stops at.
+const QUOTED_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'=' as usize] = true;
+    t
+};
 
 /// True when `=?` (the start of an RFC 2047 encoded word) occurs.
 fn has_encoded_word(v: &[u8]) -> bool {
