@@ -538,7 +538,16 @@ impl Base64Decoder {
                         pad = 0;
                     }
                     i += used;
-                    slow_until = i + refused;
+                    slow_until = if used == 0 {
+                        // Refused outright: no line it could take. The
+                        // table path reads at least the next `LINES_MIN`
+                        // octets, so that a body that is no base64 at all
+                        // (mislabelled text) does not try the line path,
+                        // and encodify, again at every line.
+                        (i + refused.max(LINES_MIN)).min(input.len())
+                    } else {
+                        i + refused
+                    };
                 }
                 let (used, decoded) = decode_quanta(&input[i..slow_until], out);
                 if decoded {
