@@ -134,12 +134,15 @@
 //!   encoding_rs (ISO-2022-JP, Shift_JIS, EUC-JP, GBK/GB18030, Big5, EUC-KR,
 //!   KOI8-R, windows-125x, ISO-8859-x, ...), a few mail aliases, and UTF-7
 //!   (RFC 2152) implemented in [`charset`].
-//! - base64 runs of whole lines through the `base64-simd` crate (a safe
-//!   API that picks AVX2 or SSE at run time, as this crate, which forbids
-//!   `unsafe`, cannot); everything irregular (padding, stray octets, odd
-//!   line lengths) through this crate's own lenient decoder, which defines
-//!   the result. Bodies are checked as UTF-8 by the `simdutf8` crate (the
-//!   same answer as `std::str::from_utf8`, vectorised).
+//! - base64 through the `encodify` crate's line-aware kernels (a safe API
+//!   that picks AVX2, SSSE3 or NEON at run time, as this crate, which
+//!   forbids `unsafe`, cannot): the builder's 76-column lines are written
+//!   with their CRLFs in one pass, and the parser hands it blocks of whole
+//!   lines, keeping its output only when the block was pure base64 (see
+//!   `decode.rs`); everything irregular (padding, stray octets, odd line
+//!   lengths) goes through this crate's own lenient decoder, which defines
+//!   the result and the defects. Bodies are checked as UTF-8 by the
+//!   `simdutf8` crate (the same answer as `std::str::from_utf8`, vectorised).
 //!
 //! # Limits
 //!
