@@ -24,6 +24,7 @@ impl<'a> Header<'a> {
     }
 
     /// True when the name matches `name`, ignoring ASCII case (RFC 5322 §1.2.2).
+    #[inline]
     pub fn is(&self, name: &str) -> bool {
         let name = name.as_bytes();
         // Length and first byte first: most fields of a lookup's scan differ there.
@@ -105,6 +106,7 @@ impl<'a> Headers<'a> {
     }
 
     /// The first field called `name` (ASCII case-insensitive).
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&Header<'a>> {
         self.fields.iter().find(|h| h.is(name))
     }

@@ -147,9 +147,6 @@ const SHARED_CHARSETS: [&str; 16] = [
     "GB2312",
 ];
 
-/// The exact (case kept) [`name_key`]s of [`SHARED_CHARSETS`].
-const SHARED_CHARSET_KEYS: [u128; SHARED_CHARSETS.len()] = name_keys(SHARED_CHARSETS, false);
-
 /// The one-parameter lists of [`SHARED_CHARSETS`], in the same order.
 static SHARED_CHARSET_PARAMS: LazyLock<[[Param; 1]; SHARED_CHARSETS.len()]> = LazyLock::new(|| {
     SHARED_CHARSETS.map(|value| {
@@ -164,8 +161,7 @@ static SHARED_CHARSET_PARAMS: LazyLock<[[Param; 1]; SHARED_CHARSETS.len()]> = La
 /// The shared list for `charset=value` alone, if `value` is one of
 /// [`SHARED_CHARSETS`] (exactly: values keep their case).
 fn shared_charset_params(value: &[u8]) -> Option<Params> {
-    let key = name_key(value, false)?;
-    let i = SHARED_CHARSET_KEYS.iter().position(|&k| k == key)?;
+    let i = SHARED_CHARSETS.iter().position(|c| c.as_bytes() == value)?;
     Some(Params {
         list: ParamList::Shared(&SHARED_CHARSET_PARAMS[i][..]),
     })
@@ -379,92 +375,45 @@ impl ContentDisposition {
     }
 }
 
-/// A name of at most 15 octets as one integer: its octets (ASCII
-/// lower-cased when `fold`) and, in the last octet, its length. Finding a
-/// name among the common ones is then one integer compare per candidate,
-/// instead of a length test and a byte compare (a `memcmp` call) each.
-const fn name_key(name: &[u8], fold: bool) -> Option<u128> {
-    if name.len() > 15 {
-        return None;
-    }
-    let mut key = [0u8; 16];
-    let mut i = 0;
-    while i < name.len() {
-        key[i] = if fold {
-            name[i].to_ascii_lowercase()
-        } else {
-            name[i]
-        };
-        i += 1;
-    }
-    key[15] = name.len() as u8;
-    Some(u128::from_le_bytes(key))
-}
-
-/// The [`name_key`]s of `names` (each at most 15 octets), at compile time.
-const fn name_keys<const N: usize>(names: [&str; N], fold: bool) -> [u128; N] {
-    let mut keys = [0; N];
-    let mut i = 0;
-    while i < N {
-        keys[i] = match name_key(names[i].as_bytes(), fold) {
-            Some(key) => key,
-            None => panic!("a common name is longer than 15 octets"),
-        };
-        i += 1;
-    }
-    keys
-}
-
-/// `names[i]` for the `i` whose key is `name`'s, if any.
-fn find_name<const N: usize>(
-    name: &[u8],
-    fold: bool,
-    names: &[&'static str; N],
-    keys: &[u128; N],
-) -> Option<&'static str> {
-    let key = name_key(name, fold)?;
-    let i = keys.iter().position(|&k| k == key)?;
-    Some(names[i])
-}
-
-/// The type and subtype names mail carries most, commonest first.
-const COMMON_TYPE_NAMES: [&str; 24] = [
-    "text",
-    "plain",
-    "html",
-    "multipart",
-    "mixed",
-    "alternative",
-    "related",
-    "application",
-    "octet-stream",
-    "pdf",
-    "image",
-    "jpeg",
-    "gif",
-    "png",
-    "message",
-    "rfc822",
-    "report",
-    "delivery-status",
-    "pgp-signature",
-    "signed",
-    "digest",
-    "calendar",
-    "enriched",
-    "global",
-];
-
-/// The keys of [`COMMON_TYPE_NAMES`].
-const COMMON_TYPE_KEYS: [u128; 24] = name_keys(COMMON_TYPE_NAMES, true);
-
 /// A type or subtype name in lower case, as the RFC 2045 §5.1 names
 /// compare (ignoring case); the common names are shared, not allocated.
 fn lower_name(name: &[u8]) -> Cow<'static, str> {
-    match find_name(name, true, &COMMON_TYPE_NAMES, &COMMON_TYPE_KEYS) {
-        Some(common) => Cow::Borrowed(common),
-        None => Cow::Owned(String::from_utf8_lossy(name).to_ascii_lowercase()),
+    let mut buf = [0u8; 16];
+    if let Some(lower) = buf.get_mut(..name.len()) {
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        let common = match &*lower {
+            b"text" => Some("text"),
+            b"plain" => Some("plain"),
+            b"html" => Some("html"),
+            b"multipart" => Some("multipart"),
+            b"mixed" => Some("mixed"),
+            b"alternative" => Some("alternative"),
+            b"related" => Some("related"),
+            b"application" => Some("application"),
+            b"octet-stream" => Some("octet-stream"),
+            b"pdf" => Some("pdf"),
+            b"image" => Some("image"),
+            b"jpeg" => Some("jpeg"),
+            b"gif" => Some("gif"),
+            b"png" => Some("png"),
+            b"message" => Some("message"),
+            b"rfc822" => Some("rfc822"),
+            b"report" => Some("report"),
+            b"delivery-status" => Some("delivery-status"),
+            b"pgp-signature" => Some("pgp-signature"),
+            b"signed" => Some("signed"),
+            b"digest" => Some("digest"),
+            b"calendar" => Some("calendar"),
+            b"enriched" => Some("enriched"),
+            b"global" => Some("global"),
+            _ => None,
+        };
+        if let Some(common) = common {
+            return Cow::Borrowed(common);
+        }
     }
+    Cow::Owned(String::from_utf8_lossy(name).to_ascii_lowercase())
 }
 
 /// A lower-cased parameter name as [`Param::name`] keeps it: shared when
@@ -476,18 +425,23 @@ fn shared_name<S: AsRef<str> + Into<String>>(name: S) -> Cow<'static, str> {
     }
 }
 
-/// The parameter names nearly all mail carries, in lower case.
-const COMMON_PARAM_NAMES: [&str; 7] = [
-    "charset", "boundary", "name", "filename", "format", "delsp", "type",
-];
-
-/// The keys of [`COMMON_PARAM_NAMES`].
-const COMMON_PARAM_KEYS: [u128; 7] = name_keys(COMMON_PARAM_NAMES, true);
-
-/// The common parameter name `name` is, in lower case, for a copy
-/// without the UTF-8 check a lower-cased copy of the name needs.
+/// The parameter names nearly all mail carries, in lower case, for a
+/// copy without the UTF-8 check a lower-cased copy of the name needs.
 fn common_param_name(name: &[u8]) -> Option<&'static str> {
-    find_name(name, true, &COMMON_PARAM_NAMES, &COMMON_PARAM_KEYS)
+    let mut buf = [0u8; 8];
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    Some(match &*lower {
+        b"charset" => "charset",
+        b"boundary" => "boundary",
+        b"name" => "name",
+        b"filename" => "filename",
+        b"format" => "format",
+        b"delsp" => "delsp",
+        b"type" => "type",
+        _ => return None,
+    })
 }
 
 fn split_head(value: &[u8]) -> (&[u8], &[u8]) {
