@@ -429,16 +429,19 @@ impl TextScan {
     }
 }
 
-/// Per octet, its quoted-printable form inside a line (not its last
+/// Per octet, its quoted-printable form inside a text line (not its last
 /// octet): the characters in the low three bytes, their count in the top
 /// one. Printable ASCII but `=`, space and tab stand for themselves
 /// ([`qp_plain`]); every other octet is `=XX` (RFC 2045 §6.7 rules 1-3).
-const QP_BODY: [u32; 256] = {
+/// CR and LF count zero: in text each ends a line (RFC 2046 §4.1.1).
+const QP_TEXT: [u32; 256] = {
     let mut t = [0u32; 256];
     let mut b = 0usize;
     while b < 256 {
         let octet = b as u8;
-        t[b] = if (octet >= b' ' && octet < 127 && octet != b'=') || octet == b'\t' {
+        t[b] = if octet == b'\r' || octet == b'\n' {
+            0
+        } else if (octet >= b' ' && octet < 127 && octet != b'=') || octet == b'\t' {
             octet as u32 | 1 << 24
         } else {
             b'=' as u32 | (HEX[b >> 4] as u32) << 8 | (HEX[b & 15] as u32) << 16 | 3 << 24
@@ -448,194 +451,251 @@ const QP_BODY: [u32; 256] = {
     t
 };
 
-/// The window [`qp_text_line`] writes one output line into: 76
-/// characters and a soft break, and the overshoot of sixteen-octet
-/// copies at any column below 128 (columns are masked to 7 bits, so that the
-/// compiler sees every store inside the window).
-const QP_WINDOW: usize = 144;
+/// Octets of `text` [`encode_text_quoted_printable`] looks at together:
+/// one bit each in a window mask.
+const QP_TEXT_WINDOW: usize = 64;
 
-/// Output room [`qp_text_line`] asks for past the start of its output
-/// line before each piece of up to 64 octets: the line so far (75), the
-/// piece's characters (three an octet) with their soft breaks, and a
-/// whole window for the last output line.
+/// Output room [`encode_text_quoted_printable`] asks for before each
+/// window: every store starts below [`QP_WINDOW_OUT`], and none is longer
+/// than a run's [`QP_TEXT_WINDOW`]-octet copy.
 const QP_PIECE_ROOM: usize = 512;
+
+/// What one window writes stays below this: it encodes at most 63
+/// octets, three characters each, and a line break after them (CRLF),
+/// with at most three soft breaks (one per 73 characters): under 210.
+/// Store offsets are masked to it, so that the compiler sees every store
+/// inside the room.
+const QP_WINDOW_OUT: usize = 256;
+
+/// One bit per octet of `text[at..at + 64]` that may need a look:
+/// escaped, a tab, CR or LF, or past the end of `text`.
+#[inline(always)]
+fn window_mask(text: &[u8], at: usize) -> u64 {
+    match text
+        .get(at..)
+        .and_then(|s| s.first_chunk::<QP_TEXT_WINDOW>())
+    {
+        Some(window) => {
+            // One flag byte per octet, in the form LLVM vectorizes, then
+            // each eight flags gathered into a byte of the mask.
+            let flags: [u8; QP_TEXT_WINDOW] = std::array::from_fn(|k| {
+                // Below space (tab, CR and LF among them), DEL and above, or `=`.
+                u8::from(window[k].wrapping_sub(b' ') >= 95) | u8::from(window[k] == b'=')
+            });
+            let mut mask = 0u64;
+            for (k, word) in flags.chunks_exact(8).enumerate() {
+                if let Ok(word) = <[u8; 8]>::try_from(word) {
+                    let bits = u64::from_le_bytes(word).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+                    mask |= bits << (8 * k);
+                }
+            }
+            mask
+        }
+        None => {
+            // Zeros past the end are flagged.
+            let mut mask = 0u64;
+            for k in 0..QP_TEXT_WINDOW / 8 {
+                mask |= escape_bits(word_at(text, at + 8 * k)) << (8 * k);
+            }
+            mask
+        }
+    }
+}
+
+/// The output room of one window, with the window's place in it.
+struct QpOut<'a> {
+    /// [`QP_PIECE_ROOM`] octets from where the window's output starts.
+    room: &'a mut [u8; QP_PIECE_ROOM],
+    /// Octets written into it.
+    at: usize,
+    /// The column the line has reached.
+    col: usize,
+}
+
+impl QpOut<'_> {
+    /// Writes `src` at the end (up to 16 octets).
+    #[inline(always)]
+    fn put<const N: usize>(&mut self, src: [u8; N]) {
+        debug_assert!(self.at < QP_WINDOW_OUT);
+        let at = self.at & (QP_WINDOW_OUT - 1);
+        self.room[at..at + N].copy_from_slice(&src);
+    }
+
+    /// A soft line break (RFC 2045 §6.7 rule 5).
+    #[inline(always)]
+    fn soft_break(&mut self) {
+        self.put(*b"=\r\n");
+        self.at += 3;
+        self.col = 0;
+    }
+
+    /// Writes `text[s..e]`, octets written as themselves none of which
+    /// ends a line: a soft break wherever the line would pass column 75
+    /// (RFC 2045 §6.7 rule 5), the rest copied a window's length at a time
+    /// (a run is shorter), or by [`copy_run`] near the end of `text`.
+    #[inline(always)]
+    fn run(&mut self, text: &[u8], mut s: usize, e: usize) {
+        while s < e {
+            if self.col >= LINE - 1 {
+                self.soft_break();
+            }
+            let take = (e - s).min(LINE - 1 - self.col);
+            debug_assert!(self.at < QP_WINDOW_OUT);
+            let at = self.at & (QP_WINDOW_OUT - 1);
+            match text
+                .get(s..)
+                .and_then(|t| t.first_chunk::<QP_TEXT_WINDOW>())
+            {
+                // A run is shorter than a window: one fixed-size copy,
+                // its excess overwritten by what follows.
+                Some(chunk) => self.room[at..at + QP_TEXT_WINDOW].copy_from_slice(chunk),
+                None => copy_run(&text[s..], take, &mut self.room[at..]),
+            }
+            self.at += take;
+            self.col += take;
+            s += take;
+        }
+    }
+
+    /// Writes an octet inside a line from its [`QP_TEXT`] entry `e`, after
+    /// a soft break if it would pass column 75.
+    #[inline(always)]
+    fn octet(&mut self, e: u32) {
+        let w = (e >> 24) as usize;
+        if self.col + w > LINE - 1 {
+            self.soft_break();
+        }
+        self.put(e.to_le_bytes());
+        self.at += w;
+        self.col += w;
+    }
+
+    /// Writes a line's last octet by the rules for a line's end
+    /// (whitespace escaped, RFC 2045 §6.7 rule 3; up to 76 characters
+    /// before the hard break, rule 5), then CRLF.
+    #[inline(always)]
+    fn last_octet(&mut self, octet: u8) {
+        let literal = qp_literal(octet);
+        let w = if literal { 1 } else { 3 };
+        if self.col + w > LINE {
+            self.soft_break();
+        }
+        if literal {
+            self.put([octet, b'\r', b'\n']);
+        } else {
+            let [eq, hi, lo] = escape(octet);
+            self.put([eq, hi, lo, b'\r', b'\n']);
+        }
+        self.at += w + 2;
+        self.col = 0;
+    }
+
+    /// A hard line break after an empty line.
+    #[inline(always)]
+    fn crlf(&mut self) {
+        self.put(*b"\r\n");
+        self.at += 2;
+        self.col = 0;
+    }
+}
 
 /// Quoted-printable (RFC 2045 §6.7) of `text` put in canonical form on
 /// the way (RFC 2046 §4.1.1): the same octets as
 /// `encode_quoted_printable(&Canonical::of(text).bytes)`, without the
 /// copy. Every CR, LF and CRLF is a hard line break; every line ends
 /// with CRLF.
+///
+/// A window of 64 octets at a time: a mask of those that may need a look
+/// ([`window_mask`]) is built first; the runs between them are copied
+/// with one fixed-size copy each ([`QpOut::run`]), with a soft break
+/// wherever the line would pass column 75 (rule 5), and the flagged
+/// octets go one by one from
+/// [`QP_TEXT`]. A line's last octet, the one before a line break, takes
+/// the rules for a line's end (whitespace escaped, rule 3; column 76
+/// allowed before the CRLF); so that a run's end is known not to be one,
+/// the window's last octet is only looked at, and encoded in the next.
+/// Each window writes fewer than [`QP_WINDOW_OUT`] characters.
 pub(crate) fn encode_text_quoted_printable(text: &[u8], out: &mut Vec<u8>) {
+    let n = text.len();
     let mut o = out.len();
+    let mut col = 0usize;
     let mut i = 0;
-    while i < text.len() {
-        let (end, next) = match memchr::memchr2(b'\r', b'\n', &text[i..]) {
-            Some(j) => {
-                let at = i + j;
-                let crlf = text[at] == b'\r' && text.get(at + 1) == Some(&b'\n');
-                (at, at + 1 + usize::from(crlf))
-            }
-            None => (text.len(), text.len()),
+    while i < n {
+        ensure_room(out, o, QP_PIECE_ROOM);
+        let Some(room) = out
+            .get_mut(o..)
+            .and_then(|r| r.first_chunk_mut::<QP_PIECE_ROOM>())
+        else {
+            // Not reached: room was made.
+            break;
         };
-        o = qp_text_line(&text[i..], end - i, out, o);
-        i = next;
+        let mut w = QpOut { room, at: 0, col };
+        let base = i;
+        let mask = window_mask(text, base);
+        let end = base + QP_TEXT_WINDOW - 1;
+        while i < end {
+            let rest = mask >> (i - base);
+            let r = rest.trailing_zeros() as usize;
+            let mut f = i + r;
+            let b = text.get(f).copied();
+            let e = b.map_or(0, |b| QP_TEXT[usize::from(b)]);
+            if f > end || (f == end && e >> 24 != 0) {
+                // Up to the window's last octet, which does not end a
+                // line: nor does any before it.
+                w.run(text, i, end);
+                i = end;
+                break;
+            }
+            if e >> 24 == 0 {
+                // A line break at `f`, or the end of the text.
+                if r > 0 {
+                    w.run(text, i, f - 1);
+                    w.last_octet(text[f - 1]);
+                } else if b.is_some() {
+                    w.crlf();
+                } else {
+                    i = n;
+                    break;
+                }
+                i = f + line_break_len(text, f);
+                continue;
+            }
+            w.run(text, i, f);
+            // The flagged octet at `f` and those right after it (a UTF-8
+            // sequence is two to four), each looking at the next to
+            // know whether it ends its line.
+            let mut e = e;
+            loop {
+                let next = text.get(f + 1).map_or(0, |&b| QP_TEXT[usize::from(b)]);
+                if next >> 24 == 0 {
+                    w.last_octet(text[f]);
+                    i = f + 1 + line_break_len(text, f + 1);
+                    break;
+                }
+                w.octet(e);
+                f += 1;
+                if next >> 24 != 3 || f >= end {
+                    i = f;
+                    break;
+                }
+                e = next;
+            }
+        }
+        o += w.at;
+        col = w.col;
     }
     out.truncate(o);
 }
 
-/// Copies `src[..n]` into `win` from column `at` (both at most 75),
-/// sixteen octets at a time while `src` has them: up to 15 octets past
-/// `at + n` may be written too, which what follows overwrites. Columns
-/// are masked to 7 bits, so that every store is seen to be in the window.
+/// How many octets the line break at `i` takes: two for CRLF, one for a
+/// CR or LF alone, none at the end of `text`.
 #[inline(always)]
-fn copy_into(win: &mut [u8; QP_WINDOW], at: usize, src: &[u8], n: usize) {
-    let mut k = 0;
-    while k < n {
-        let a = (at + k) & 0x7f;
-        match src.get(k..).and_then(|s| s.first_chunk::<16>()) {
-            Some(chunk) => win[a..a + 16].copy_from_slice(chunk),
-            None => {
-                let rest = &src[k..n];
-                win[a..a + rest.len()].copy_from_slice(rest);
-                return;
-            }
-        }
-        k += 16;
+fn line_break_len(text: &[u8], i: usize) -> usize {
+    match text.get(i) {
+        Some(b'\r') => 1 + usize::from(text.get(i + 1) == Some(&b'\n')),
+        Some(_) => 1,
+        None => 0,
     }
-}
-
-/// One line, the first `len` octets of `text` (no CR or LF in them),
-/// and its CRLF, written at `o` in `out` (room made as it goes:
-/// [`QP_PIECE_ROOM`] per piece); returns the new end. What follows the line in `text` is read
-/// too, so that whole words and 16-octet copies are used up to its end. Each output
-/// line goes into a [`QP_WINDOW`] at its start. For up to 64 octets at a
-/// time, a mask of those that may need escaping is built first, eight
-/// at a time ([`escape_bits`], independent of each other); the runs
-/// between them are copied sixteen octets at a time, with a soft break
-/// wherever the line would pass column 75, and the flagged octets go one
-/// by one from [`QP_BODY`]. The last octet follows the rules for a line's
-/// end: whitespace escaped, and column 76 allowed.
-#[inline(always)]
-fn qp_text_line(text: &[u8], len: usize, out: &mut Vec<u8>, mut o: usize) -> usize {
-    let (last, body) = match text[..len].split_last() {
-        Some((&last, body)) => (Some(last), body),
-        None => (None, &text[..0]),
-    };
-    ensure_room(out, o, QP_PIECE_ROOM);
-    let Some(mut win) = out
-        .get_mut(o..)
-        .and_then(|w| w.first_chunk_mut::<QP_WINDOW>())
-    else {
-        // Not reached: room was made.
-        return o;
-    };
-    let mut col = 0usize;
-    let mut p = 0;
-    while p < body.len() {
-        if p > 0 {
-            ensure_room(out, o, QP_PIECE_ROOM);
-            let Some(w) = out.get_mut(o..).and_then(|w| w.first_chunk_mut()) else {
-                return o;
-            };
-            win = w;
-            if body.len() - p < 8 {
-                // A short tail past a whole piece: one by one, cheaper
-                // than a mask.
-                for &b in &body[p..] {
-                    let e = QP_BODY[usize::from(b)];
-                    let w = (e >> 24) as usize;
-                    if col + w > LINE - 1 {
-                        win[col & 0x7f..(col & 0x7f) + 3].copy_from_slice(b"=\r\n");
-                        o += col + 3;
-                        col = 0;
-                        let Some(next) = out.get_mut(o..).and_then(|w| w.first_chunk_mut()) else {
-                            return o;
-                        };
-                        win = next;
-                    }
-                    let at = col & 0x7f;
-                    win[at..at + 4].copy_from_slice(&e.to_le_bytes());
-                    col += w;
-                }
-                break;
-            }
-        }
-        let n = (body.len() - p).min(64);
-        let mut mask = 0u64;
-        for w in 0..n.div_ceil(8) {
-            mask |= escape_bits(word_at(text, p + 8 * w)) << (8 * w);
-        }
-        // Past the body, every octet is flagged.
-        if n < 64 {
-            mask |= !0u64 << n;
-        }
-        let mut k = 0;
-        while k < n {
-            let run = ((mask >> k).trailing_zeros() as usize).min(n - k);
-            let mut s = p + k;
-            let mut left = run;
-            while left > 0 {
-                if col >= LINE - 1 {
-                    win[col & 0x7f..(col & 0x7f) + 3].copy_from_slice(b"=\r\n");
-                    o += col + 3;
-                    col = 0;
-                    let Some(next) = out.get_mut(o..).and_then(|w| w.first_chunk_mut()) else {
-                        return o;
-                    };
-                    win = next;
-                }
-                let take = left.min(LINE - 1 - col);
-                copy_into(win, col, &text[s..], take);
-                col += take;
-                s += take;
-                left -= take;
-            }
-            k += run;
-            // The flagged octets that follow (a UTF-8 sequence is two to
-            // four of them), one by one.
-            while k < n && mask >> k & 1 == 1 {
-                let e = QP_BODY[usize::from(body[p + k])];
-                let w = (e >> 24) as usize;
-                if col + w > LINE - 1 {
-                    win[col & 0x7f..(col & 0x7f) + 3].copy_from_slice(b"=\r\n");
-                    o += col + 3;
-                    col = 0;
-                    let Some(next) = out.get_mut(o..).and_then(|w| w.first_chunk_mut()) else {
-                        return o;
-                    };
-                    win = next;
-                }
-                let at = col & 0x7f;
-                win[at..at + 4].copy_from_slice(&e.to_le_bytes());
-                col += w;
-                k += 1;
-            }
-        }
-        p += n;
-    }
-    if let Some(last) = last {
-        let literal = qp_literal(last);
-        let w = if literal { 1 } else { 3 };
-        if col + w > LINE {
-            win[col & 0x7f..(col & 0x7f) + 3].copy_from_slice(b"=\r\n");
-            o += col + 3;
-            col = 0;
-            let Some(next) = out.get_mut(o..).and_then(|w| w.first_chunk_mut()) else {
-                return o;
-            };
-            win = next;
-        }
-        let at = col & 0x7f;
-        if literal {
-            win[at] = last;
-        } else {
-            win[at..at + 3].copy_from_slice(&escape(last));
-        }
-        col += w;
-    }
-    let at = col & 0x7f;
-    win[at..at + 2].copy_from_slice(b"\r\n");
-    o + col + 2
 }
 
 /// Octets that quoted-printable writes as themselves (RFC 2045 §6.7 rule 2).
@@ -1234,6 +1294,10 @@ mod tests {
         out
     }
 
+    /// Line ends for [`qp_texts`]: each line break, after whitespace or
+    /// `=`, or none (the line runs on).
+    static QP_LINE_ENDS: [&[u8]; 7] = [b"\n", b"\r\n", b"\r", b" \n", b"\t\r\n", b"=\n", b""];
+
     /// Texts for the quoted-printable encoders: the octets that need
     /// escaping, CR and LF in every mix, any octet, long lines with many
     /// soft breaks, and lines around one and two 64-octet pieces long.
@@ -1253,6 +1317,26 @@ mod tests {
             proptest::collection::vec(
                 proptest::sample::select(&b"abcdefghijklmnopqrstuvwxyz\xc3\xa9 \n"[..]),
                 0..3000,
+            ),
+            // Lines around the 76-character limit: escapes, whitespace and
+            // line breaks of every kind near their ends.
+            proptest::strategy::Strategy::prop_map(
+                proptest::collection::vec(
+                    (
+                        proptest::collection::vec(
+                            proptest::sample::select(&b"abcdef\xc3"[..]),
+                            60..80,
+                        ),
+                        proptest::sample::select(&QP_LINE_ENDS[..]),
+                    ),
+                    0..6,
+                ),
+                |lines: Vec<(Vec<u8>, &[u8])>| {
+                    lines
+                        .iter()
+                        .flat_map(|(l, brk)| l.iter().chain(brk.iter()).copied())
+                        .collect()
+                },
             ),
             // Lines around one and two 64-octet pieces long.
             proptest::strategy::Strategy::prop_map(
@@ -1407,6 +1491,51 @@ mod tests {
             write_canonical(&text, &mut written);
             proptest::prop_assert_eq!(&written[prefix.len()..], &canonical.bytes[..]);
         }
+    }
+
+    /// `encode_text_quoted_printable` against encoding the canonical copy.
+    fn check_text_qp(text: &[u8]) {
+        let mut want = Vec::new();
+        encode_quoted_printable(&Canonical::of(text).bytes, &mut want);
+        let mut got = Vec::new();
+        encode_text_quoted_printable(text, &mut got);
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want),
+            "{:?}",
+            String::from_utf8_lossy(text)
+        );
+    }
+
+    /// Every line length around the soft break at column 75 and the hard
+    /// break's column 76, with each kind of last octet (literal, space and
+    /// tab escaped at a line's end, `=`, an escape straddling the break),
+    /// each kind of line break, and lines placed across the encoder's
+    /// 64-octet windows (RFC 2045 §6.7 rules 3 and 5, RFC 2046 §4.1.1).
+    #[test]
+    fn text_quoted_printable_line_ends_and_soft_breaks_rfc2045_6_7() {
+        for len in 0..150 {
+            for middle in [&b""[..], b"\xc3\xa9", b"=", b" ", b"\t"] {
+                for last in [&b""[..], b"x", b" ", b"\t", b"=", b"\xc3", b"\xc3\xa9"] {
+                    for brk in [&b""[..], b"\n", b"\r\n", b"\r", b"\n\n", b"\r\r\n"] {
+                        let mut line = vec![b'x'; len];
+                        line.splice(len / 2..len / 2, middle.iter().copied());
+                        line.extend_from_slice(last);
+                        line.extend_from_slice(brk);
+                        check_text_qp(&line);
+                        // Two lines: the second starts anywhere in a window.
+                        check_text_qp(&[&line[..], b"\n", &line[..]].concat());
+                    }
+                }
+            }
+        }
+        check_text_qp(b"");
+        check_text_qp(b"\n");
+        check_text_qp(b"\r");
+        check_text_qp(&[b'\xc3'; 300]);
+        check_text_qp(&[b'='; 200]);
+        check_text_qp(&[b' '; 200]);
+        check_text_qp(&[b'\n'; 200]);
     }
 
     #[test]
