@@ -219,9 +219,15 @@ impl ContentType {
     /// §2.2.3) or unfolded. A value that is not `type/subtype` gives the
     /// RFC 2045 §5.2 default with [`Defect::InvalidContentType`].
     pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> ContentType {
-        if let Some(plain) = ContentType::parse_plain(value) {
-            return plain;
+        match ContentType::parse_plain(value) {
+            Some(plain) => plain,
+            None => ContentType::parse_general(value, defects),
         }
+    }
+
+    /// [`ContentType::parse`] of any value: unfolded, comments taken out,
+    /// the parameters lexed and reassembled.
+    fn parse_general(value: &[u8], defects: &mut Vec<Defect>) -> ContentType {
         let value = unfold(value);
         let (head, rest) = split_head(&value);
         // RFC 2045 §5.1 allows CFWS around the type and subtype (RFC 822
@@ -252,8 +258,7 @@ impl ContentType {
     /// reads a folded value as its unfolded form reads. Anything else
     /// gives `None`, for [`ContentType::parse`] to unfold and read in full.
     fn parse_plain(value: &[u8]) -> Option<ContentType> {
-        let (head, rest) = split_head(value);
-        let (main, sub) = type_and_subtype(head)?;
+        let (main, sub, rest) = plain_head(value)?;
         let params = plain_params(rest)?;
         Some(ContentType {
             main: lower_name(main),
@@ -378,42 +383,56 @@ impl ContentDisposition {
 /// A type or subtype name in lower case, as the RFC 2045 §5.1 names
 /// compare (ignoring case); the common names are shared, not allocated.
 fn lower_name(name: &[u8]) -> Cow<'static, str> {
-    let mut buf = [0u8; 16];
-    if let Some(lower) = buf.get_mut(..name.len()) {
-        lower.copy_from_slice(name);
-        lower.make_ascii_lowercase();
-        let common = match &*lower {
-            b"text" => Some("text"),
-            b"plain" => Some("plain"),
-            b"html" => Some("html"),
-            b"multipart" => Some("multipart"),
-            b"mixed" => Some("mixed"),
-            b"alternative" => Some("alternative"),
-            b"related" => Some("related"),
-            b"application" => Some("application"),
-            b"octet-stream" => Some("octet-stream"),
-            b"pdf" => Some("pdf"),
-            b"image" => Some("image"),
-            b"jpeg" => Some("jpeg"),
-            b"gif" => Some("gif"),
-            b"png" => Some("png"),
-            b"message" => Some("message"),
-            b"rfc822" => Some("rfc822"),
-            b"report" => Some("report"),
-            b"delivery-status" => Some("delivery-status"),
-            b"pgp-signature" => Some("pgp-signature"),
-            b"signed" => Some("signed"),
-            b"digest" => Some("digest"),
-            b"calendar" => Some("calendar"),
-            b"enriched" => Some("enriched"),
-            b"global" => Some("global"),
-            _ => None,
-        };
-        if let Some(common) = common {
-            return Cow::Borrowed(common);
-        }
+    match common_type_name(name) {
+        Some(common) => Cow::Borrowed(common),
+        None => Cow::Owned(String::from_utf8_lossy(name).to_ascii_lowercase()),
     }
-    Cow::Owned(String::from_utf8_lossy(name).to_ascii_lowercase())
+}
+
+/// The common type or subtype name `name` is, ignoring case. The length
+/// and the first and last letters pick the one candidate, which is then
+/// compared once (a `match` on the lower-cased bytes compares every name
+/// of the same length, each a `memcmp` call).
+fn common_type_name(name: &[u8]) -> Option<&'static str> {
+    let (&first, &last) = (name.first()?, name.last()?);
+    let candidate = match (name.len(), first | 0x20, last | 0x20) {
+        (4, b't', b't') => "text",
+        (5, b'p', b'n') => "plain",
+        (4, b'h', b'l') => "html",
+        (9, b'm', b't') => "multipart",
+        (5, b'm', b'd') => "mixed",
+        (11, b'a', b'e') => "alternative",
+        (7, b'r', b'd') => "related",
+        (11, b'a', b'n') => "application",
+        (12, b'o', b'm') => "octet-stream",
+        (3, b'p', b'f') => "pdf",
+        (5, b'i', b'e') => "image",
+        (4, b'j', b'g') => "jpeg",
+        (3, b'g', b'f') => "gif",
+        (3, b'p', b'g') => "png",
+        (7, b'm', b'e') => "message",
+        (6, b'r', b'2') => "rfc822",
+        (6, b'r', b't') => "report",
+        (15, b'd', b's') => "delivery-status",
+        (13, b'p', b'e') => "pgp-signature",
+        (6, b's', b'd') => "signed",
+        (6, b'd', b't') => "digest",
+        (8, b'c', b'r') => "calendar",
+        (8, b'e', b'd') => "enriched",
+        (6, b'g', b'l') => "global",
+        _ => return None,
+    };
+    same_lower(name, candidate).then_some(candidate)
+}
+
+/// True when `name` is `lower` (in lower case) ignoring ASCII case: one
+/// plain loop, for names too short for `eq_ignore_ascii_case`'s chunks.
+fn same_lower(name: &[u8], lower: &str) -> bool {
+    name.len() == lower.len()
+        && name
+            .iter()
+            .zip(lower.as_bytes())
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
 }
 
 /// A lower-cased parameter name as [`Param::name`] keeps it: shared when
@@ -426,22 +445,21 @@ fn shared_name<S: AsRef<str> + Into<String>>(name: S) -> Cow<'static, str> {
 }
 
 /// The parameter names nearly all mail carries, in lower case, for a
-/// copy without the UTF-8 check a lower-cased copy of the name needs.
+/// copy without the UTF-8 check a lower-cased copy of the name needs
+/// (picked by length and first letter, then compared once, as in
+/// [`common_type_name`]).
 fn common_param_name(name: &[u8]) -> Option<&'static str> {
-    let mut buf = [0u8; 8];
-    let lower = buf.get_mut(..name.len())?;
-    lower.copy_from_slice(name);
-    lower.make_ascii_lowercase();
-    Some(match &*lower {
-        b"charset" => "charset",
-        b"boundary" => "boundary",
-        b"name" => "name",
-        b"filename" => "filename",
-        b"format" => "format",
-        b"delsp" => "delsp",
-        b"type" => "type",
+    let candidate = match (name.len(), name.first()? | 0x20) {
+        (7, b'c') => "charset",
+        (8, b'b') => "boundary",
+        (4, b'n') => "name",
+        (8, b'f') => "filename",
+        (6, b'f') => "format",
+        (5, b'd') => "delsp",
+        (4, b't') => "type",
         _ => return None,
-    })
+    };
+    same_lower(name, candidate).then_some(candidate)
 }
 
 fn split_head(value: &[u8]) -> (&[u8], &[u8]) {
@@ -459,6 +477,34 @@ fn type_and_subtype(head: &[u8]) -> Option<(&[u8], &[u8])> {
     let main = head[..slash].trim_ascii();
     let sub = head[slash + 1..].trim_ascii();
     (!main.is_empty() && !sub.is_empty() && is_token(main) && is_token(sub)).then_some((main, sub))
+}
+
+/// `type "/" subtype` at the start of `value`, then `;` or the end
+/// (RFC 2045 §5.1), whitespace around each part skipped: the type, the
+/// subtype and what follows the `;`. One pass, where [`split_head`] and
+/// [`type_and_subtype`] take four; the same answer where those find a
+/// type and subtype, `None` for anything else (a comment, a stray octet,
+/// no subtype), which the full reading then takes.
+fn plain_head(value: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let s = value.trim_ascii_start();
+    let (main, s) = s.split_at(token_len(s));
+    let s = s.trim_ascii_start().strip_prefix(b"/")?.trim_ascii_start();
+    let (sub, s) = s.split_at(token_len(s));
+    if main.is_empty() || sub.is_empty() {
+        return None;
+    }
+    match s.trim_ascii_start() {
+        [] => Some((main, sub, &[])),
+        [b';', rest @ ..] => Some((main, sub, rest)),
+        _ => None,
+    }
+}
+
+/// How many octets at the start of `s` are `token` octets.
+fn token_len(s: &[u8]) -> usize {
+    s.iter()
+        .position(|&b| !TOKEN[usize::from(b)])
+        .unwrap_or(s.len())
 }
 
 /// `token` (RFC 2045 §5.1): any CHAR except SPACE, CTLs and tspecials.
@@ -1158,52 +1204,67 @@ mod tests {
 
     use proptest::strategy::Strategy as _;
 
+    /// Content-Type and Content-Disposition values, as the proptests
+    /// below read them: loose pieces, or a head and a parameter list with
+    /// folds, quotes and, now and then, a missing `;`.
+    fn content_values() -> impl proptest::strategy::Strategy<Value = Vec<&'static [u8]>> {
+        proptest::prop_oneof![
+            // Loose pieces in any order.
+            proptest::collection::vec(proptest::sample::select(PIECES.to_vec()), 0..24),
+            // A type and a parameter list, folds between and inside.
+            (
+                proptest::sample::select(vec![
+                    &b"text/plain"[..],
+                    b" multipart/mixed",
+                    b"text /\r\n html",
+                    b"bad",
+                    b"text/(c)plain",
+                    b"attachment",
+                    b"inline\r\n\t",
+                ]),
+                proptest::collection::vec(
+                    (
+                        // A `;` most often, now and then none.
+                        proptest::sample::select(vec![&b";"[..], b";", b";", b" ", b""]),
+                        proptest::sample::select(FOLDS.to_vec()),
+                        proptest::sample::select(vec![
+                            &b"boundary"[..],
+                            b"Charset",
+                            b"name",
+                            b"filename*0",
+                            b"x",
+                        ]),
+                        proptest::sample::select(FOLDS.to_vec()),
+                        proptest::collection::vec(proptest::sample::select(PIECES.to_vec()), 0..4,),
+                        proptest::prelude::any::<bool>(),
+                    ),
+                    0..4,
+                ),
+            )
+                .prop_map(|(head, params): (&[u8], Vec<_>)| {
+                    let mut v = vec![head];
+                    for (separator, fold, name, fold2, value, quoted) in params {
+                        v.extend([separator, fold, name, b"=", fold2]);
+                        if quoted {
+                            v.push(b"\"");
+                        }
+                        v.extend(value);
+                        if quoted {
+                            v.push(b"\"");
+                        }
+                    }
+                    v
+                }),
+        ]
+    }
+
     proptest::proptest! {
         /// A value as written, folds and all, reads as its unfolded form
         /// (RFC 5322 §2.2.3), fast path or not: same type, parameters and
         /// defects.
         #[test]
         fn folded_values_read_as_unfolded_rfc5322_2_2_3(
-            pieces in proptest::prop_oneof![
-                // Loose pieces in any order.
-                proptest::collection::vec(proptest::sample::select(PIECES.to_vec()), 0..24),
-                // A type and a parameter list, folds between and inside.
-                (
-                    proptest::sample::select(vec![
-                        &b"text/plain"[..], b" multipart/mixed", b"text /\r\n html", b"bad",
-                        b"text/(c)plain", b"attachment", b"inline\r\n\t",
-                    ]),
-                    proptest::collection::vec(
-                        (
-                            proptest::sample::select(FOLDS.to_vec()),
-                            proptest::sample::select(vec![
-                                &b"boundary"[..], b"Charset", b"name", b"filename*0", b"x",
-                            ]),
-                            proptest::sample::select(FOLDS.to_vec()),
-                            proptest::collection::vec(
-                                proptest::sample::select(PIECES.to_vec()),
-                                0..4,
-                            ),
-                            proptest::prelude::any::<bool>(),
-                        ),
-                        0..4,
-                    ),
-                )
-                    .prop_map(|(head, params): (&[u8], Vec<_>)| {
-                        let mut v = vec![head];
-                        for (fold, name, fold2, value, quoted) in params {
-                            v.extend([&b";"[..], fold, name, b"=", fold2]);
-                            if quoted {
-                                v.push(b"\"");
-                            }
-                            v.extend(value);
-                            if quoted {
-                                v.push(b"\"");
-                            }
-                        }
-                        v
-                    }),
-            ],
+            pieces in content_values(),
         ) {
             let value = pieces.concat();
             let unfolded = unfold(&value);
@@ -1219,6 +1280,22 @@ mod tests {
                 ContentDisposition::parse(&unfolded, &mut d2)
             );
             proptest::prop_assert_eq!(d1, d2);
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass reading of plain values gives what the full
+        /// reading gives (RFC 2045 §5.1), whenever it gives anything.
+        #[test]
+        fn plain_content_types_read_as_the_full_path_reads_them(
+            pieces in content_values(),
+        ) {
+            let value = pieces.concat();
+            if let Some(plain) = ContentType::parse_plain(&value) {
+                let mut d = Vec::new();
+                proptest::prop_assert_eq!(plain, ContentType::parse_general(&value, &mut d));
+                proptest::prop_assert!(d.is_empty());
+            }
         }
     }
 
@@ -1298,6 +1375,9 @@ mod tests {
             "VND.MS-Excel",
             "text\0",
             "vnd.openxmlformats-officedocument",
+            "tegt",
+            "Alternatixe",
+            "pnf",
         ] {
             let lower = lower_name(other.as_bytes());
             assert!(matches!(lower, Cow::Owned(_)), "{other}");
