@@ -166,28 +166,6 @@ pub(crate) fn split_header_block_in<'a>(
     })
 }
 
-/// [`split_header_block`] with a caller-owned buffer for the fields, so
-/// that one parse of a many-part message grows one buffer instead of one
-/// per part: the fields are collected in `scratch` (cleared first) and the
-/// part gets an exactly sized copy.
-pub(crate) fn split_header_block_with<'a>(
-    input: &'a [u8],
-    range: Range<usize>,
-    limits: &Limits,
-    defects: &mut Vec<Defect>,
-    scratch: &mut Vec<Header<'a>>,
-) -> Result<Split<'a>, Error> {
-    scratch.clear();
-    let (header_range, body_start) = split_fields(input, range, limits, defects, scratch)?;
-    Ok(Split {
-        headers: Headers {
-            fields: scratch.as_slice().to_vec(),
-        },
-        header_range,
-        body_start,
-    })
-}
-
 /// The loop of [`split_header_block`]: pushes the fields to `fields` and
 /// returns the header range and where the body starts.
 fn split_fields<'a>(

@@ -10,7 +10,7 @@ use memchr::memmem;
 
 use crate::decode::TransferEncoding;
 use crate::defect::push_once;
-use crate::header::{Header, Headers, split_header_block_in, split_header_block_with};
+use crate::header::{Headers, split_header_block_in};
 use crate::param::ContentType;
 use crate::part::{Part, PartKind};
 use crate::report::DeliveryStatus;
@@ -177,6 +177,9 @@ struct Job {
     depth: usize,
     parent: Option<usize>,
     in_digest: bool,
+    /// A whole message's header block (the top-level one, or one inside
+    /// message/rfc822 or a digest), not a body part's: more fields.
+    message: bool,
 }
 
 /// A boundary line found in a multipart body.
@@ -295,11 +298,18 @@ fn find_boundaries_by(
     Ok(())
 }
 
-/// The fields a header block's list starts with room for: most blocks
+/// The fields a message's header block starts with room for: most blocks
 /// fit, and the list (21 fields of 48 bytes) stays under 1 KiB, which
 /// common allocators (glibc's thread cache among them) serve from their
 /// fast path; a longer block grows it.
 const FIELDS_CAPACITY: usize = 21;
+
+/// The fields a body part's header block starts with room for: most have
+/// two to four (Content-Type, Content-Transfer-Encoding,
+/// Content-Disposition, Content-ID), so one allocation of this size, kept
+/// by the part, serves most, where collecting into a shared list and
+/// copying it out exactly sized took one allocation and a copy each.
+const PART_FIELDS_CAPACITY: usize = 4;
 
 /// The parts [`build_tree`] makes room for at first: a multipart
 /// message's usual count (a text, an HTML alternative, an attachment or
@@ -338,31 +348,19 @@ pub(crate) fn content_type_of(
 }
 
 /// Reads the header block at the start of `range` and the Content-Type
-/// ([`content_type_of`]). The fields are collected in `scratch` and
-/// copied out exactly sized, or, without a scratch list (the top-level
-/// part), collected in a list of their own that the part keeps, as
-/// [`Message::parse_headers_with`] does: no copy, one allocation for a
-/// block that fits.
+/// ([`content_type_of`]). The fields are collected in a list of
+/// `capacity` to start with ([`FIELDS_CAPACITY`] for a message's block,
+/// [`PART_FIELDS_CAPACITY`] for a body part's), which the part keeps.
 fn read_head<'a>(
     input: &'a [u8],
     range: Range<usize>,
     limits: &Limits,
     in_digest: bool,
-    scratch: Option<&mut Vec<Header<'a>>>,
+    capacity: usize,
 ) -> Result<Head<'a>, Error> {
     let mut defects = Vec::new();
-    let split = match scratch {
-        Some(scratch) => {
-            if scratch.capacity() == 0 {
-                scratch.reserve_exact(FIELDS_CAPACITY);
-            }
-            split_header_block_with(input, range.clone(), limits, &mut defects, scratch)?
-        }
-        None => {
-            let fields = Vec::with_capacity(FIELDS_CAPACITY);
-            split_header_block_in(input, range.clone(), limits, &mut defects, fields)?
-        }
-    };
+    let fields = Vec::with_capacity(capacity);
+    let split = split_header_block_in(input, range.clone(), limits, &mut defects, fields)?;
     let content_type = content_type_of(&split.headers, in_digest, &mut defects);
     Ok(Head {
         headers: split.headers,
@@ -407,10 +405,9 @@ fn next_line_with(
 
 fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error> {
     let limits: &Limits = &options.limits;
-    // The parts in preorder, and the index of each one's parent; both
-    // sized at first use for a message of a few parts (see below).
-    let mut nodes: Vec<Option<Part<'a>>> = Vec::new();
-    let mut parents: Vec<Option<usize>> = Vec::new();
+    // The parts in preorder, each with the index of its parent; sized at
+    // first use for a message of a few parts (see below).
+    let mut nodes: Vec<(Option<Part<'a>>, Option<usize>)> = Vec::new();
     // The boundary lines of one multipart body, reused for the next.
     let mut lines = Vec::new();
     // The parts still to read; the top-level one is taken first, and the
@@ -421,10 +418,8 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         depth: 0,
         parent: None,
         in_digest: false,
+        message: true,
     });
-    // The fields of each header block below the top are collected here
-    // (allocated for the first) and copied out exactly sized.
-    let mut scratch = Vec::new();
     while let Some(job) = top.take().or_else(|| stack.pop()) {
         if job.depth > limits.max_depth {
             return Err(Error::DepthLimit(limits.max_depth));
@@ -441,7 +436,11 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
             job.range.clone(),
             limits,
             job.in_digest,
-            (index > 0).then_some(&mut scratch),
+            if job.message {
+                FIELDS_CAPACITY
+            } else {
+                PART_FIELDS_CAPACITY
+            },
         )?;
         let mut kind = PartKind::Leaf;
         // The jobs of this part's children go straight onto the stack,
@@ -491,6 +490,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                                 depth: job.depth + 1,
                                 parent: Some(index),
                                 in_digest,
+                                message: in_digest,
                             });
                         }
                         kind = PartKind::Multipart {
@@ -518,6 +518,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                     depth: job.depth + 1,
                     parent: Some(index),
                     in_digest: false,
+                    message: true,
                 });
             } else {
                 push_once(&mut defects, Defect::EncodedMessageBody);
@@ -558,28 +559,26 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
             // allocation for most messages, instead of growing by doubling.
             let room = (stack.len() + 1).max(NODES_CAPACITY);
             nodes.reserve_exact(room);
-            parents.reserve_exact(room);
         }
-        nodes.push(Some(part));
-        parents.push(job.parent);
+        nodes.push((Some(part), job.parent));
         stack[first_child..].reverse();
     }
     // Assemble bottom-up: nodes are in preorder, so every child comes after
     // its parent; moving from the end attaches each finished subtree.
     for j in (1..nodes.len()).rev() {
-        let Some(mut part) = nodes[j].take() else {
+        let (Some(mut part), parent) = (nodes[j].0.take(), nodes[j].1) else {
             continue;
         };
         part.children.reverse();
-        if let Some(parent) = parents[j]
-            && let Some(p) = nodes[parent].as_mut()
+        if let Some(parent) = parent
+            && let Some(p) = nodes[parent].0.as_mut()
         {
             p.children.push(part);
         }
     }
     let mut root = nodes
         .first_mut()
-        .and_then(Option::take)
+        .and_then(|(root, _)| root.take())
         .ok_or(Error::PartLimit(limits.max_parts))?;
     root.children.reverse();
     Ok(root)
