@@ -108,10 +108,7 @@ impl<'a> Message<'a> {
 
     /// Every part, depth first, parents before children, the top-level part first.
     pub fn parts(&self) -> Parts<'_, 'a> {
-        Parts {
-            next: Some(&self.root),
-            stack: Vec::new(),
-        }
+        Parts::new(&self.root)
     }
 
     /// Every defect in the tree with the part it was found in.
@@ -152,20 +149,72 @@ impl<'a> Deref for Message<'a> {
 /// Depth-first iterator over the parts of a [`Message`].
 #[derive(Debug)]
 pub struct Parts<'m, 'a> {
-    /// The part to yield next: its later siblings and theirs wait on the
-    /// stack, so a message of one part, or of one part at each level,
-    /// needs no allocation.
+    /// The part to yield next.
     next: Option<&'m Part<'a>>,
-    /// Parts after `next`, the next one last.
-    stack: Vec<&'m Part<'a>>,
+    /// The siblings still to yield at each level above `next`, the
+    /// deepest last: the first [`INLINE_LEVELS`] kept in place, any deeper
+    /// in `deeper`, so that iterating a message allocates nothing unless
+    /// it nests more deeply than that.
+    levels: [&'m [Part<'a>]; INLINE_LEVELS],
+    /// How many of `levels` are in use.
+    depth: usize,
+    /// Levels past the first [`INLINE_LEVELS`].
+    deeper: Vec<&'m [Part<'a>]>,
+}
+
+/// Levels of siblings [`Parts`] keeps without an allocation.
+const INLINE_LEVELS: usize = 8;
+
+impl<'m, 'a> Parts<'m, 'a> {
+    fn new(root: &'m Part<'a>) -> Parts<'m, 'a> {
+        Parts {
+            next: Some(root),
+            levels: [&[]; INLINE_LEVELS],
+            depth: 0,
+            deeper: Vec::new(),
+        }
+    }
+
+    /// Keeps `siblings` to yield after the subtree of the part before them.
+    fn push(&mut self, siblings: &'m [Part<'a>]) {
+        match self.levels.get_mut(self.depth) {
+            Some(level) => {
+                *level = siblings;
+                self.depth += 1;
+            }
+            None => self.deeper.push(siblings),
+        }
+    }
+
+    /// The next sibling at the deepest level that has one.
+    fn next_sibling(&mut self) -> Option<&'m Part<'a>> {
+        loop {
+            let level = match self.deeper.last_mut() {
+                Some(level) => level,
+                None => self.levels.get_mut(self.depth.checked_sub(1)?)?,
+            };
+            if let Some((first, rest)) = level.split_first() {
+                *level = rest;
+                return Some(first);
+            }
+            if self.deeper.pop().is_none() {
+                self.depth -= 1;
+            }
+        }
+    }
 }
 
 impl<'m, 'a> Iterator for Parts<'m, 'a> {
     type Item = &'m Part<'a>;
     fn next(&mut self) -> Option<&'m Part<'a>> {
-        let p = self.next.take().or_else(|| self.stack.pop())?;
+        let p = match self.next.take() {
+            Some(p) => p,
+            None => self.next_sibling()?,
+        };
         if let Some((first, rest)) = p.children.split_first() {
-            self.stack.extend(rest.iter().rev());
+            if !rest.is_empty() {
+                self.push(rest);
+            }
             self.next = Some(first);
         }
         Some(p)
@@ -621,6 +670,29 @@ Content-Type: multipart/alternative; boundary=b\n\n--b\n\n1\n--b\n\n2\n--b--\n\
         assert_eq!(leaves, ["1", "2", "3", "4", "5", "6"]);
         let single = Message::parse(b"Subject: x\n\nbody\n").unwrap();
         assert_eq!(single.parts().count(), 1);
+    }
+
+    /// The walk keeps its order past the levels it holds in place: twelve
+    /// nested multiparts, each with a leaf after the nested one.
+    #[test]
+    fn parts_of_deep_trees_are_depth_first_in_order_rfc2046_5_1() {
+        let mut body = b"\ninnermost\n".to_vec();
+        for level in 0..12 {
+            body = format!(
+                "Content-Type: multipart/mixed; boundary=b{level}\n\n--b{level}\n{}\n--b{level}\n\nleaf {level}\n--b{level}\n\nafter {level}\n--b{level}--\n",
+                String::from_utf8(body).unwrap()
+            )
+            .into_bytes();
+        }
+        let message = Message::parse(&body).unwrap();
+        let mut expected = Vec::new();
+        preorder(message.root(), &mut expected);
+        assert_eq!(expected.len(), 12 * 3 + 1);
+        let walked: Vec<_> = message.parts().collect();
+        assert_eq!(walked.len(), expected.len());
+        for (w, e) in walked.iter().zip(&expected) {
+            assert!(std::ptr::eq(*w, *e));
+        }
     }
 
     #[test]
