@@ -4,7 +4,7 @@
 //! call stack).
 
 use std::ops::{Deref, Range};
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use memchr::memmem;
 
@@ -428,29 +428,31 @@ const LINE_SCAN_MAX: usize = 4096;
 /// whose line begins with `delim`, for [`find_boundaries`]: the same
 /// answer as a substring search that skips matches inside lines. `delim`
 /// starts with `-`, so only lines starting with `-` are compared, found
-/// with `memchr`: a base64 body is one search, text one per `-`-bearing line.
+/// by a two-octet search for LF `-`: one vectorised pass over a base64
+/// or text body, however many `-` its lines hold.
 fn next_line_with(
     input: &[u8],
-    mut pos: usize,
+    pos: usize,
     start: usize,
     end: usize,
     delim: &[u8],
 ) -> Option<usize> {
+    let line_start = pos == start || input[pos - 1] == b'\n';
+    if line_start && input[pos..end].starts_with(delim) {
+        return Some(pos);
+    }
+    let mut from = pos;
     loop {
-        let line_start = pos == start || input[pos - 1] == b'\n';
-        if line_start && input[pos..end].starts_with(delim) {
-            return Some(pos);
+        let dash = from + LF_DASH.find(input.get(from..end)?)? + 1;
+        if input[dash..end].starts_with(delim) {
+            return Some(dash);
         }
-        let from = if line_start { pos + 1 } else { pos };
-        let dash = from + memchr::memchr(b'-', input.get(from..end)?)?;
-        pos = if input[dash - 1] == b'\n' {
-            dash
-        } else {
-            // Inside a line: no boundary before the next line.
-            dash + 1 + memchr::memchr(b'\n', &input[dash + 1..end])? + 1
-        };
+        from = dash;
     }
 }
+
+/// The searcher of [`next_line_with`], built once.
+static LF_DASH: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\n-"));
 
 fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error> {
     let limits: &Limits = &options.limits;
