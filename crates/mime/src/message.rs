@@ -224,7 +224,6 @@ impl<'m, 'a> Iterator for Parts<'m, 'a> {
 struct Job {
     range: Range<usize>,
     depth: usize,
-    parent: Option<usize>,
     in_digest: bool,
     /// A whole message's header block (the top-level one, or one inside
     /// message/rfc822 or a digest), not a body part's: more fields.
@@ -360,11 +359,6 @@ const FIELDS_CAPACITY: usize = 21;
 /// copying it out exactly sized took one allocation and a copy each.
 const PART_FIELDS_CAPACITY: usize = 4;
 
-/// The parts [`build_tree`] makes room for at first: a multipart
-/// message's usual count (a text, an HTML alternative, an attachment or
-/// two, and their containers).
-const NODES_CAPACITY: usize = 8;
-
 /// What one part's header block says: its fields, ranges and content
 /// type, with the defects found reading them.
 struct Head<'a> {
@@ -456,9 +450,14 @@ static LF_DASH: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Fin
 
 fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error> {
     let limits: &Limits = &options.limits;
-    // The parts in preorder, each with the index of its parent; sized at
-    // first use for a message of a few parts (see below).
-    let mut nodes: Vec<(Option<Part<'a>>, Option<usize>)> = Vec::new();
+    // The parts read whose children are still being read, the innermost
+    // last, each with how many children it waits for: a finished part goes
+    // straight into its parent's children, the last one's parent then into
+    // its own, and so on up (a part is moved once into its place, not
+    // gathered in a list and moved again).
+    let mut open: Vec<(Part<'a>, usize)> = Vec::new();
+    // How many parts have been read, for the part limit.
+    let mut count = 0;
     // The boundary lines of one multipart body, reused for the next.
     let mut lines = Vec::new();
     // The parts still to read; the top-level one is taken first, and the
@@ -467,7 +466,6 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
     let mut top = Some(Job {
         range: 0..input.len(),
         depth: 0,
-        parent: None,
         in_digest: false,
         message: true,
     });
@@ -475,7 +473,6 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         if job.depth > limits.max_depth {
             return Err(Error::DepthLimit(limits.max_depth));
         }
-        let index = nodes.len();
         let Head {
             headers,
             header_range,
@@ -502,9 +499,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
             match content_type.boundary().filter(|b| !b.is_empty()) {
                 None => {}
                 Some(boundary) => {
-                    let room = limits
-                        .max_parts
-                        .saturating_sub(nodes.len() + stack.len() + 1);
+                    let room = limits.max_parts.saturating_sub(count + stack.len() + 1);
                     find_boundaries(
                         input,
                         body_range.clone(),
@@ -539,7 +534,6 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                             stack.push(Job {
                                 range: line.after..end.max(line.after),
                                 depth: job.depth + 1,
-                                parent: Some(index),
                                 in_digest,
                                 message: in_digest,
                             });
@@ -567,7 +561,6 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                 stack.push(Job {
                     range: body_range.clone(),
                     depth: job.depth + 1,
-                    parent: Some(index),
                     in_digest: false,
                     message: true,
                 });
@@ -597,42 +590,37 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                 return Err(Error::Defect(d));
             }
         }
-        if nodes.len() + stack.len() + 1 > limits.max_parts {
+        count += 1;
+        if count + stack.len() > limits.max_parts {
             return Err(Error::PartLimit(limits.max_parts));
         }
-        // A message of one part (no children to read) is its root alone:
-        // no list to assemble it from.
-        if index == 0 && stack.is_empty() {
-            return Ok(part);
-        }
-        if nodes.capacity() == 0 {
-            // Room for the parts known so far and a few more: one
-            // allocation for most messages, instead of growing by doubling.
-            let room = (stack.len() + 1).max(NODES_CAPACITY);
-            nodes.reserve_exact(room);
-        }
-        nodes.push((Some(part), job.parent));
-        stack[first_child..].reverse();
-    }
-    // Assemble bottom-up: nodes are in preorder, so every child comes after
-    // its parent; moving from the end attaches each finished subtree.
-    for j in (1..nodes.len()).rev() {
-        let (Some(mut part), parent) = (nodes[j].0.take(), nodes[j].1) else {
+        let children = stack.len() - first_child;
+        if children > 0 {
+            // Its children are read next, the first first.
+            stack[first_child..].reverse();
+            open.push((part, children));
             continue;
-        };
-        part.children.reverse();
-        if let Some(parent) = parent
-            && let Some(p) = nodes[parent].0.as_mut()
-        {
-            p.children.push(part);
+        }
+        // A finished part: into its parent, and each parent that this
+        // completes into its own, up to the top-level part.
+        let mut done = part;
+        loop {
+            let Some((parent, waiting)) = open.last_mut() else {
+                return Ok(done);
+            };
+            parent.children.push(done);
+            *waiting -= 1;
+            if *waiting > 0 {
+                break;
+            }
+            let Some((parent, _)) = open.pop() else {
+                break;
+            };
+            done = parent;
         }
     }
-    let mut root = nodes
-        .first_mut()
-        .and_then(|(root, _)| root.take())
-        .ok_or(Error::PartLimit(limits.max_parts))?;
-    root.children.reverse();
-    Ok(root)
+    // Not reached: the last part read completes the top-level one.
+    Err(Error::PartLimit(limits.max_parts))
 }
 
 #[cfg(test)]
