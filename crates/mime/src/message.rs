@@ -359,16 +359,6 @@ const FIELDS_CAPACITY: usize = 21;
 /// copying it out exactly sized took one allocation and a copy each.
 const PART_FIELDS_CAPACITY: usize = 4;
 
-/// What one part's header block says: its fields, ranges and content
-/// type, with the defects found reading them.
-struct Head<'a> {
-    headers: Headers<'a>,
-    header_range: Range<usize>,
-    body_range: Range<usize>,
-    content_type: ContentType,
-    defects: Vec<Defect>,
-}
-
 /// The Content-Type of a part with these header fields (the default is
 /// message/rfc822 inside a digest, RFC 2046 §5.1.5, else text/plain,
 /// RFC 2045 §5.2), with a multipart's boundary parameter checked (RFC 2046
@@ -390,27 +380,36 @@ pub(crate) fn content_type_of(
     content_type
 }
 
-/// Reads the header block at the start of `range` and the Content-Type
-/// ([`content_type_of`]). The fields are collected in a list of
-/// `capacity` to start with ([`FIELDS_CAPACITY`] for a message's block,
-/// [`PART_FIELDS_CAPACITY`] for a body part's), which the part keeps.
-fn read_head<'a>(
+/// The part at `range` as its header block and Content-Type
+/// ([`content_type_of`]) make it, a leaf at `depth` until [`build_tree`]
+/// finds its children. The fields are collected in a list of `capacity`
+/// to start with ([`FIELDS_CAPACITY`] for a message's block,
+/// [`PART_FIELDS_CAPACITY`] for a body part's), which the part keeps. The
+/// part is built here in its final form, and filled in where it lies,
+/// rather than gathered from pieces returned by value.
+fn read_part<'a>(
     input: &'a [u8],
     range: Range<usize>,
     limits: &Limits,
     in_digest: bool,
     capacity: usize,
-) -> Result<Head<'a>, Error> {
+    depth: usize,
+) -> Result<Part<'a>, Error> {
     let mut defects = Vec::new();
     let fields = Vec::with_capacity(capacity);
     let split = split_header_block_in(input, range.clone(), limits, &mut defects, fields)?;
     let content_type = content_type_of(&split.headers, in_digest, &mut defects);
-    Ok(Head {
+    Ok(Part {
+        input,
         headers: split.headers,
         header_range: split.header_range,
         body_range: split.body_start.min(range.end)..range.end,
         content_type,
+        kind: PartKind::Leaf,
+        children: Vec::new(),
         defects,
+        depth,
+        lazy_head: OnceLock::new(),
     })
 }
 
@@ -473,13 +472,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         if job.depth > limits.max_depth {
             return Err(Error::DepthLimit(limits.max_depth));
         }
-        let Head {
-            headers,
-            header_range,
-            body_range,
-            content_type,
-            mut defects,
-        } = read_head(
+        let mut part = read_part(
             input,
             job.range.clone(),
             limits,
@@ -489,13 +482,16 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
             } else {
                 PART_FIELDS_CAPACITY
             },
+            job.depth,
         )?;
-        let mut kind = PartKind::Leaf;
+        let body_range = part.body_range.clone();
         // The jobs of this part's children go straight onto the stack,
         // reversed below so that the first child is read first.
         let first_child = stack.len();
+        let content_type = &part.content_type;
+        let defects = &mut part.defects;
         if content_type.main_type() == "multipart" {
-            // `read_head` noted a missing or empty boundary parameter.
+            // `read_part` noted a missing or empty boundary parameter.
             match content_type.boundary().filter(|b| !b.is_empty()) {
                 None => {}
                 Some(boundary) => {
@@ -513,11 +509,11 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                     // found, or only the close-delimiter) has no parts, so
                     // the part stays a leaf, as Python's email reports it.
                     if lines.first().is_none_or(|l| l.close) {
-                        push_once(&mut defects, Defect::NoBoundaryFound);
+                        push_once(defects, Defect::NoBoundaryFound);
                     } else {
                         let closed = lines.last().is_some_and(|l| l.close);
                         if !closed {
-                            push_once(&mut defects, Defect::MissingFinalBoundary);
+                            push_once(defects, Defect::MissingFinalBoundary);
                         }
                         let epilogue = if closed {
                             lines[lines.len() - 1].after..body_range.end
@@ -538,7 +534,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                                 message: in_digest,
                             });
                         }
-                        kind = PartKind::Multipart {
+                        part.kind = PartKind::Multipart {
                             preamble: body_range.start..lines[0].before,
                             epilogue,
                         };
@@ -548,7 +544,8 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         } else if content_type.main_type() == "message"
             && matches!(content_type.subtype(), "rfc822" | "global")
         {
-            let te = headers
+            let te = part
+                .headers
                 .get("content-transfer-encoding")
                 .map_or(TransferEncoding::SevenBit, |h| {
                     TransferEncoding::parse(&h.value())
@@ -557,7 +554,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                 te,
                 TransferEncoding::SevenBit | TransferEncoding::EightBit | TransferEncoding::Binary
             ) {
-                kind = PartKind::Message;
+                part.kind = PartKind::Message;
                 stack.push(Job {
                     range: body_range.clone(),
                     depth: job.depth + 1,
@@ -565,21 +562,10 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                     message: true,
                 });
             } else {
-                push_once(&mut defects, Defect::EncodedMessageBody);
+                push_once(defects, Defect::EncodedMessageBody);
             }
         }
-        let part = Part {
-            input,
-            headers,
-            header_range,
-            body_range,
-            content_type,
-            kind,
-            children: Vec::with_capacity(stack.len() - first_child),
-            defects,
-            depth: job.depth,
-            lazy_head: OnceLock::new(),
-        };
+        part.children = Vec::with_capacity(stack.len() - first_child);
         if options.strict {
             if let Some(&d) = part.defects.first() {
                 return Err(Error::Defect(d));
