@@ -589,12 +589,11 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         }
         // A finished part: into its parent, and each parent that this
         // completes into its own, up to the top-level part.
-        let mut done = part;
         loop {
             let Some((parent, waiting)) = open.last_mut() else {
-                return Ok(done);
+                return Ok(part);
             };
-            parent.children.push(done);
+            parent.children.push(part);
             *waiting -= 1;
             if *waiting > 0 {
                 break;
@@ -602,7 +601,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
             let Some((parent, _)) = open.pop() else {
                 break;
             };
-            done = parent;
+            part = parent;
         }
     }
     // Not reached: the last part read completes the top-level one.
