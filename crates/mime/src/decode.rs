@@ -359,7 +359,7 @@ const LINES_BLOCK: usize = 16 * 1024;
 /// encodify's set-up (finding the line shape) and its slow path for what
 /// follows the last whole line cost more than a few lines are worth
 /// (measured on the enmime messages, whose base64 parts are mostly small).
-const LINES_MIN: usize = 1024;
+const LINES_MIN: usize = 512;
 
 /// The SIMD fast path of [`Base64Decoder::decode`], for a decoder at a
 /// quantum boundary: walks the input a line at a time (up to LF, a CR
