@@ -19,6 +19,7 @@ use std::collections::VecDeque;
 
 use crate::Defect;
 use crate::defect::push_once;
+use crate::param::same_lower;
 
 /// The Content-Transfer-Encoding of a part (RFC 2045 §6.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,19 +50,24 @@ impl TransferEncoding {
             .next()
             .unwrap_or(value);
         let value = value.trim_ascii();
-        let is = |name: &str| value.eq_ignore_ascii_case(name.as_bytes());
-        if is("7bit") || value.is_empty() {
-            TransferEncoding::SevenBit
-        } else if is("8bit") {
-            TransferEncoding::EightBit
-        } else if is("binary") {
-            TransferEncoding::Binary
-        } else if is("quoted-printable") {
-            TransferEncoding::QuotedPrintable
-        } else if is("base64") {
-            TransferEncoding::Base64
-        } else if is("x-uuencode") || is("uuencode") || is("x-uue") {
-            TransferEncoding::Uuencode
+        let (Some(&first), Some(&last)) = (value.first(), value.last()) else {
+            return TransferEncoding::SevenBit;
+        };
+        // The length and the first and last letters pick the one name to
+        // compare (as `param::common_type_name` does).
+        let (name, encoding) = match (value.len(), first | 0x20, last | 0x20) {
+            (4, b'7', b't') => ("7bit", TransferEncoding::SevenBit),
+            (4, b'8', b't') => ("8bit", TransferEncoding::EightBit),
+            (6, b'b', b'y') => ("binary", TransferEncoding::Binary),
+            (16, b'q', b'e') => ("quoted-printable", TransferEncoding::QuotedPrintable),
+            (6, b'b', b'4') => ("base64", TransferEncoding::Base64),
+            (10, b'x', b'e') => ("x-uuencode", TransferEncoding::Uuencode),
+            (8, b'u', b'e') => ("uuencode", TransferEncoding::Uuencode),
+            (5, b'x', b'e') => ("x-uue", TransferEncoding::Uuencode),
+            _ => return TransferEncoding::Unknown,
+        };
+        if same_lower(value, name) {
+            encoding
         } else {
             TransferEncoding::Unknown
         }
@@ -1774,6 +1780,23 @@ mod tests {
         );
         assert_eq!(TransferEncoding::parse(b"gzip"), TransferEncoding::Unknown);
         assert_eq!(TransferEncoding::parse(b"8BIT"), TransferEncoding::EightBit);
+        for (name, want) in [
+            (&b"7Bit"[..], TransferEncoding::SevenBit),
+            (b"", TransferEncoding::SevenBit),
+            (b" ; x", TransferEncoding::SevenBit),
+            (b"BINARY", TransferEncoding::Binary),
+            (b"Quoted-Printable", TransferEncoding::QuotedPrintable),
+            (b"UUENCODE", TransferEncoding::Uuencode),
+            (b"x-uue", TransferEncoding::Uuencode),
+            (b"X-UUencode", TransferEncoding::Uuencode),
+            (b"base64x", TransferEncoding::Unknown),
+            (b"base6", TransferEncoding::Unknown),
+            (b"bAse-4", TransferEncoding::Unknown),
+            (b"7bi\x14", TransferEncoding::Unknown),
+            (b"quoted-printable-x", TransferEncoding::Unknown),
+        ] {
+            assert_eq!(TransferEncoding::parse(name), want, "{name:?}");
+        }
     }
 
     /// Decodes `input` split at every point (and byte by byte) and checks
