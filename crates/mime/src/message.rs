@@ -231,6 +231,7 @@ struct Job {
 }
 
 /// A boundary line found in a multipart body.
+#[derive(Debug, Clone, Copy)]
 struct BoundaryLine {
     /// Where the line break before the boundary starts (it belongs to the boundary).
     before: usize,
@@ -241,18 +242,18 @@ struct BoundaryLine {
 
 /// Finds the boundary lines of one multipart body (RFC 2046 §5.1.1): a
 /// line starting `--boundary`, then `--` for the last, then only
-/// whitespace. One memmem pass; stops at the closing line or after `max`.
-/// The lines go to `out` (cleared first), which one parse reuses for
-/// every multipart.
+/// whitespace. One memmem pass; stops at the closing line or after `max`
+/// opening lines. Each line goes to `on_line` as it is found, so that
+/// the parts' jobs are made without a list of the lines first.
 fn find_boundaries(
     input: &[u8],
     body: Range<usize>,
     boundary: &[u8],
     max: usize,
-    out: &mut Vec<BoundaryLine>,
+    on_line: impl FnMut(BoundaryLine),
 ) -> Result<(), Error> {
     let by_lines = body.len() <= LINE_SCAN_MAX;
-    find_boundaries_by(input, body, boundary, max, by_lines, out)
+    find_boundaries_by(input, body, boundary, max, by_lines, on_line)
 }
 
 /// [`find_boundaries`], reading line by line or with a memmem searcher.
@@ -262,9 +263,8 @@ fn find_boundaries_by(
     boundary: &[u8],
     max: usize,
     by_lines: bool,
-    out: &mut Vec<BoundaryLine>,
+    mut on_line: impl FnMut(BoundaryLine),
 ) -> Result<(), Error> {
-    out.clear();
     // `--boundary`, on the stack for any boundary RFC 2046 §5.1.1 allows
     // (at most 70 characters).
     let mut stack_delim = [0u8; 72];
@@ -283,6 +283,7 @@ fn find_boundaries_by(
     // Building a memmem searcher costs about as much as reading a few
     // kilobytes line by line, so small bodies (most parts) are read by lines.
     let finder = (!by_lines).then(|| memmem::Finder::new(delim));
+    let mut opening = 0;
     let mut pos = body.start;
     let end = body.end;
     while pos < end {
@@ -329,7 +330,7 @@ fn find_boundaries_by(
         } else {
             p - 1
         };
-        out.push(BoundaryLine {
+        on_line(BoundaryLine {
             before,
             after,
             close,
@@ -338,7 +339,8 @@ fn find_boundaries_by(
             break;
         }
         // Each opening line starts a part.
-        if out.len() > max {
+        opening += 1;
+        if opening > max {
             return Err(Error::PartLimit(max));
         }
         pos = after;
@@ -457,8 +459,6 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
     let mut open: Vec<(Part<'a>, usize)> = Vec::new();
     // How many parts have been read, for the part limit.
     let mut count = 0;
-    // The boundary lines of one multipart body, reused for the next.
-    let mut lines = Vec::new();
     // The parts still to read; the top-level one is taken first, and the
     // list is allocated only when a multipart or message part has children.
     let mut stack: Vec<Job> = Vec::new();
@@ -496,48 +496,52 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
                 None => {}
                 Some(boundary) => {
                     let room = limits.max_parts.saturating_sub(count + stack.len() + 1);
+                    // RFC 2046 §5.1.1: the body parts are what follows
+                    // each dash-boundary line, up to the next line; each
+                    // part's job is pushed when the line after it is found.
+                    let in_digest = content_type.subtype() == "digest";
+                    let depth = job.depth + 1;
+                    let (mut first, mut last) = (None, None);
                     find_boundaries(
                         input,
                         body_range.clone(),
                         boundary.as_bytes(),
                         room,
-                        &mut lines,
-                    )
-                    .map_err(|_| Error::PartLimit(limits.max_parts))?;
-                    // RFC 2046 §5.1.1: the body parts are what follows
-                    // each dash-boundary line; a body with none (nothing
-                    // found, or only the close-delimiter) has no parts, so
-                    // the part stays a leaf, as Python's email reports it.
-                    if lines.first().is_none_or(|l| l.close) {
-                        push_once(defects, Defect::NoBoundaryFound);
-                    } else {
-                        let closed = lines.last().is_some_and(|l| l.close);
-                        if !closed {
-                            push_once(defects, Defect::MissingFinalBoundary);
-                        }
-                        let epilogue = if closed {
-                            lines[lines.len() - 1].after..body_range.end
-                        } else {
-                            body_range.end..body_range.end
-                        };
-                        let in_digest = content_type.subtype() == "digest";
-                        stack.reserve(lines.len());
-                        for (k, line) in lines.iter().enumerate() {
-                            if line.close {
-                                break;
-                            }
-                            let end = lines.get(k + 1).map_or(body_range.end, |n| n.before);
-                            stack.push(Job {
-                                range: line.after..end.max(line.after),
-                                depth: job.depth + 1,
+                        |line| match last.replace(line) {
+                            Some(BoundaryLine { after, .. }) => stack.push(Job {
+                                range: after..line.before.max(after),
+                                depth,
                                 in_digest,
                                 message: in_digest,
-                            });
+                            }),
+                            None => first = Some(line),
+                        },
+                    )
+                    .map_err(|_| Error::PartLimit(limits.max_parts))?;
+                    match (first, last) {
+                        // A body with no boundary line, or only the
+                        // close-delimiter, has no parts: the part stays a
+                        // leaf, as Python's email reports it.
+                        (Some(first), Some(last)) if !first.close => {
+                            let epilogue = if last.close {
+                                last.after..body_range.end
+                            } else {
+                                push_once(defects, Defect::MissingFinalBoundary);
+                                // The last part runs to the end of the body.
+                                stack.push(Job {
+                                    range: last.after..body_range.end.max(last.after),
+                                    depth,
+                                    in_digest,
+                                    message: in_digest,
+                                });
+                                body_range.end..body_range.end
+                            };
+                            part.kind = PartKind::Multipart {
+                                preamble: body_range.start..first.before,
+                                epilogue,
+                            };
                         }
-                        part.kind = PartKind::Multipart {
-                            preamble: body_range.start..lines[0].before,
-                            epilogue,
-                        };
+                        _ => push_once(defects, Defect::NoBoundaryFound),
                     }
                 }
             }
@@ -720,8 +724,10 @@ Content-Type: multipart/alternative; boundary=b\n\n--b\n\n1\n--b\n\n2\n--b--\n\
                 let range = range.start.min(range.end)..range.end;
                 let get = |by_lines| {
                     let mut lines = Vec::new();
-                    find_boundaries_by(&input, range.clone(), b"b", 100, by_lines, &mut lines)
-                        .unwrap();
+                    find_boundaries_by(&input, range.clone(), b"b", 100, by_lines, |l| {
+                        lines.push(l)
+                    })
+                    .unwrap();
                     lines
                         .iter()
                         .map(|l| (l.before, l.after, l.close))
@@ -743,8 +749,10 @@ Content-Type: multipart/alternative; boundary=b\n\n--b\n\n1\n--b\n\n2\n--b--\n\
             let start = cut.min(body.len());
             let get = |by_lines| {
                 let mut lines = Vec::new();
-                find_boundaries_by(&body, start..body.len(), b"b", 1000, by_lines, &mut lines)
-                    .unwrap();
+                find_boundaries_by(&body, start..body.len(), b"b", 1000, by_lines, |l| {
+                    lines.push(l)
+                })
+                .unwrap();
                 lines
                     .iter()
                     .map(|l| (l.before, l.after, l.close))
