@@ -868,9 +868,10 @@ fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
 }
 
 /// The parameter list in one pass when it is what nearly all mail
-/// writes: `name=token` or `name="text"`, names without RFC 2231 `*`,
-/// distinct, quoted values without quoted-pairs, encoded words or line
-/// breaks, nothing but whitespace and `;` between parameters. Anything else gives `None`
+/// writes: `name=token` or `name="text"`, names without RFC 2231 `*`
+/// (a name repeated keeps its first value), quoted values without
+/// quoted-pairs, encoded words or line breaks, nothing but whitespace and
+/// `;` between parameters. Anything else gives `None`
 /// and takes the general path ([`lex_params`] and the reassembly), which
 /// reads these lists the same (a test compares the two): no defects, each
 /// value as written.
@@ -906,11 +907,13 @@ fn plain_params(mut s: &[u8]) -> Option<Params> {
         if !(s.is_empty() || s[0] == b';') {
             return None;
         }
+        // A name seen before keeps its first value (as the general path
+        // keeps it, without a defect): Outlook writes `name=` twice.
         if list
             .iter()
             .any(|p| p.name.as_bytes().eq_ignore_ascii_case(name))
         {
-            return None;
+            continue;
         }
         let common = common_param_name(name);
         // `charset=utf-8` alone, the list of most text parts: shared.
@@ -1112,6 +1115,9 @@ mod tests {
             }
         }
         assert!(plain_params(b"charset=us-ascii; format=flowed").is_some());
+        // Outlook's repeated `name=`: the first value, on the plain path.
+        let twice = plain_params(b"name=\"test.pdf\"; NAME=\"other.pdf\"").unwrap();
+        assert_eq!((twice.len(), twice.get("name")), (1, Some("test.pdf")));
         assert!(plain_params(b"a*0=x").is_none());
     }
 
