@@ -19,7 +19,6 @@ use std::collections::VecDeque;
 
 use crate::Defect;
 use crate::defect::push_once;
-use crate::param::same_lower;
 
 /// The Content-Transfer-Encoding of a part (RFC 2045 §6.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,24 +49,19 @@ impl TransferEncoding {
             .next()
             .unwrap_or(value);
         let value = value.trim_ascii();
-        let (Some(&first), Some(&last)) = (value.first(), value.last()) else {
-            return TransferEncoding::SevenBit;
-        };
-        // The length and the first and last letters pick the one name to
-        // compare (as `param::common_type_name` does).
-        let (name, encoding) = match (value.len(), first | 0x20, last | 0x20) {
-            (4, b'7', b't') => ("7bit", TransferEncoding::SevenBit),
-            (4, b'8', b't') => ("8bit", TransferEncoding::EightBit),
-            (6, b'b', b'y') => ("binary", TransferEncoding::Binary),
-            (16, b'q', b'e') => ("quoted-printable", TransferEncoding::QuotedPrintable),
-            (6, b'b', b'4') => ("base64", TransferEncoding::Base64),
-            (10, b'x', b'e') => ("x-uuencode", TransferEncoding::Uuencode),
-            (8, b'u', b'e') => ("uuencode", TransferEncoding::Uuencode),
-            (5, b'x', b'e') => ("x-uue", TransferEncoding::Uuencode),
-            _ => return TransferEncoding::Unknown,
-        };
-        if same_lower(value, name) {
-            encoding
+        let is = |name: &str| value.eq_ignore_ascii_case(name.as_bytes());
+        if is("7bit") || value.is_empty() {
+            TransferEncoding::SevenBit
+        } else if is("8bit") {
+            TransferEncoding::EightBit
+        } else if is("binary") {
+            TransferEncoding::Binary
+        } else if is("quoted-printable") {
+            TransferEncoding::QuotedPrintable
+        } else if is("base64") {
+            TransferEncoding::Base64
+        } else if is("x-uuencode") || is("uuencode") || is("x-uue") {
+            TransferEncoding::Uuencode
         } else {
             TransferEncoding::Unknown
         }

@@ -427,7 +427,7 @@ fn common_type_name(name: &[u8]) -> Option<&'static str> {
 
 /// True when `name` is `lower` (in lower case) ignoring ASCII case: one
 /// plain loop, for names too short for `eq_ignore_ascii_case`'s chunks.
-pub(crate) fn same_lower(name: &[u8], lower: &str) -> bool {
+fn same_lower(name: &[u8], lower: &str) -> bool {
     name.len() == lower.len()
         && name
             .iter()
