@@ -231,7 +231,7 @@ fn leaf(part: &Part<'_>, defects: &mut Vec<Defect>) -> Leaf {
         .map(str::to_ascii_lowercase);
     let disposition = part
         .header("content-disposition")
-        .map(|h| ContentDisposition::parse(&h.value(), defects));
+        .map(|h| ContentDisposition::parse(h.raw_value(), defects));
     let filename = disposition
         .as_ref()
         .and_then(|d| d.filename())

@@ -365,11 +365,11 @@ const PART_FIELDS_CAPACITY: usize = 4;
 /// message/rfc822 inside a digest, RFC 2046 §5.1.5, else text/plain,
 /// RFC 2045 §5.2), with a multipart's boundary parameter checked (RFC 2046
 /// §5.1.1): everything about a part's body that its header block alone decides.
-pub(crate) fn content_type_of(
-    headers: &Headers<'_>,
+pub(crate) fn content_type_of<'a>(
+    headers: &Headers<'a>,
     in_digest: bool,
     defects: &mut Vec<Defect>,
-) -> ContentType {
+) -> ContentType<'a> {
     let content_type = match headers.get("content-type") {
         Some(h) => ContentType::parse(h.raw_value(), defects),
         None if in_digest => ContentType::new("message", "rfc822"),

@@ -14,13 +14,16 @@ use crate::header::unfold;
 
 /// One parameter after RFC 2231 reassembly and decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Param {
+pub struct Param<'a> {
     /// The name, lower-cased, without `*` or section numbers; the names
     /// nearly all mail carries (`charset`, `boundary`, `name`, `filename`,
     /// ...) are shared, not allocated.
     pub name: Cow<'static, str>,
-    /// The value, unquoted and decoded to UTF-8.
-    pub value: String,
+    /// The value, unquoted and decoded to UTF-8: borrowed from the
+    /// header field when it is written as it reads (a token or a plain
+    /// quoted string, the usual case: no allocation per boundary or file
+    /// name), owned when it had to be decoded or reassembled.
+    pub value: Cow<'a, str>,
     /// The RFC 2231 language tag, when one was given (`us-en`).
     pub language: Option<String>,
 }
@@ -28,33 +31,33 @@ pub struct Param {
 /// The parameters of a Content-Type or Content-Disposition, in the order
 /// their names first appeared.
 #[derive(Clone, Default)]
-pub struct Params {
-    list: ParamList,
+pub struct Params<'a> {
+    list: ParamList<'a>,
 }
 
 /// Where a [`Params`] keeps its list: most lists are one parameter
 /// (`boundary`, `name`, `charset`), held in place, and the commonest are
 /// shared, so that most parts' parameters cost no list allocation.
 #[derive(Clone)]
-enum ParamList {
+enum ParamList<'a> {
     /// A shared list: the `charset=us-ascii` of the RFC 2045 §5.2 default,
     /// or a lone common `charset` ([`SHARED_CHARSETS`]).
-    Shared(&'static [Param]),
+    Shared(&'static [Param<'static>]),
     /// A list of one.
-    One(Param),
+    One(Param<'a>),
     /// Any other list (the empty one without an allocation).
-    Many(Vec<Param>),
+    Many(Vec<Param<'a>>),
 }
 
-impl Default for ParamList {
+impl Default for ParamList<'_> {
     fn default() -> Self {
         ParamList::Many(Vec::new())
     }
 }
 
-impl Params {
+impl<'a> Params<'a> {
     /// The list as a slice, however it is kept.
-    fn as_slice(&self) -> &[Param] {
+    fn as_slice(&self) -> &[Param<'a>] {
         match &self.list {
             ParamList::Shared(list) => list,
             ParamList::One(param) => std::slice::from_ref(param),
@@ -64,7 +67,7 @@ impl Params {
 
     /// Appends a parameter: the first is kept in place, a second starts
     /// a list.
-    fn push(&mut self, param: Param) {
+    fn push(&mut self, param: Param<'a>) {
         self.list = match std::mem::take(&mut self.list) {
             ParamList::Many(list) if list.is_empty() => ParamList::One(param),
             ParamList::One(first) => {
@@ -84,8 +87,23 @@ impl Params {
         };
     }
 
+    /// The list with its values owned (see [`ContentType::into_owned`]).
+    fn into_owned(self) -> Params<'static> {
+        let owned = |p: Param<'a>| Param {
+            name: p.name,
+            value: Cow::Owned(p.value.into_owned()),
+            language: p.language,
+        };
+        let list = match self.list {
+            ParamList::Shared(list) => ParamList::Shared(list),
+            ParamList::One(param) => ParamList::One(owned(param)),
+            ParamList::Many(list) => ParamList::Many(list.into_iter().map(owned).collect()),
+        };
+        Params { list }
+    }
+
     /// A list from its parameters, kept in place when there is one.
-    fn from_vec(mut list: Vec<Param>) -> Params {
+    fn from_vec(mut list: Vec<Param<'a>>) -> Params<'a> {
         let list = match list.pop() {
             Some(param) if list.is_empty() => ParamList::One(param),
             Some(param) => {
@@ -100,15 +118,15 @@ impl Params {
 
 /// Two lists are equal when they hold the same parameters in the same
 /// order, however each is kept.
-impl PartialEq for Params {
-    fn eq(&self, other: &Params) -> bool {
+impl PartialEq for Params<'_> {
+    fn eq(&self, other: &Params<'_>) -> bool {
         self.as_slice() == other.as_slice()
     }
 }
 
-impl Eq for Params {}
+impl Eq for Params<'_> {}
 
-impl std::fmt::Debug for Params {
+impl std::fmt::Debug for Params<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Params")
             .field("list", &self.as_slice())
@@ -117,7 +135,7 @@ impl std::fmt::Debug for Params {
 }
 
 /// The parameters of the RFC 2045 §5.2 default Content-Type.
-static DEFAULT_PARAMS: LazyLock<[Param; 1]> = LazyLock::new(|| {
+static DEFAULT_PARAMS: LazyLock<[Param<'static>; 1]> = LazyLock::new(|| {
     [Param {
         name: "charset".into(),
         value: "us-ascii".into(),
@@ -148,36 +166,37 @@ const SHARED_CHARSETS: [&str; 16] = [
 ];
 
 /// The one-parameter lists of [`SHARED_CHARSETS`], in the same order.
-static SHARED_CHARSET_PARAMS: LazyLock<[[Param; 1]; SHARED_CHARSETS.len()]> = LazyLock::new(|| {
-    SHARED_CHARSETS.map(|value| {
-        [Param {
-            name: "charset".into(),
-            value: value.into(),
-            language: None,
-        }]
-    })
-});
+static SHARED_CHARSET_PARAMS: LazyLock<[[Param<'static>; 1]; SHARED_CHARSETS.len()]> =
+    LazyLock::new(|| {
+        SHARED_CHARSETS.map(|value| {
+            [Param {
+                name: "charset".into(),
+                value: value.into(),
+                language: None,
+            }]
+        })
+    });
 
 /// The shared list for `charset=value` alone, if `value` is one of
 /// [`SHARED_CHARSETS`] (exactly: values keep their case).
-fn shared_charset_params(value: &[u8]) -> Option<Params> {
+fn shared_charset_params(value: &[u8]) -> Option<Params<'static>> {
     let i = SHARED_CHARSETS.iter().position(|c| c.as_bytes() == value)?;
     Some(Params {
         list: ParamList::Shared(&SHARED_CHARSET_PARAMS[i][..]),
     })
 }
 
-impl Params {
+impl<'a> Params<'a> {
     /// The value of the parameter `name` (ASCII case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.as_slice()
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
-            .map(|p| p.value.as_str())
+            .map(|p| &*p.value)
     }
 
     /// Every parameter.
-    pub fn iter(&self) -> std::slice::Iter<'_, Param> {
+    pub fn iter(&self) -> std::slice::Iter<'_, Param<'a>> {
         self.as_slice().iter()
     }
 
@@ -192,16 +211,18 @@ impl Params {
     }
 }
 
-/// A parsed Content-Type (RFC 2045 §5.1).
+/// A parsed Content-Type (RFC 2045 §5.1). Its parameter values borrow
+/// from the bytes it was read from where they are written as they read
+/// ([`Param::value`]); [`ContentType::into_owned`] keeps it longer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContentType {
+pub struct ContentType<'a> {
     /// Lower case; borrowed for the common names (see [`lower_name`]).
     main: Cow<'static, str>,
     sub: Cow<'static, str>,
-    params: Params,
+    params: Params<'a>,
 }
 
-impl Default for ContentType {
+impl Default for ContentType<'_> {
     /// `text/plain; charset=us-ascii`, the RFC 2045 §5.2 default.
     fn default() -> Self {
         ContentType {
@@ -214,11 +235,11 @@ impl Default for ContentType {
     }
 }
 
-impl ContentType {
+impl<'a> ContentType<'a> {
     /// Parses a Content-Type value, as written (folds and all, RFC 5322
     /// §2.2.3) or unfolded. A value that is not `type/subtype` gives the
     /// RFC 2045 §5.2 default with [`Defect::InvalidContentType`].
-    pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> ContentType {
+    pub fn parse(value: &'a [u8], defects: &mut Vec<Defect>) -> ContentType<'a> {
         match ContentType::parse_plain(value) {
             Some(plain) => plain,
             None => ContentType::parse_general(value, defects),
@@ -227,7 +248,7 @@ impl ContentType {
 
     /// [`ContentType::parse`] of any value: unfolded, comments taken out,
     /// the parameters lexed and reassembled.
-    fn parse_general(value: &[u8], defects: &mut Vec<Defect>) -> ContentType {
+    fn parse_general(value: &[u8], defects: &mut Vec<Defect>) -> ContentType<'static> {
         let value = unfold(value);
         let (head, rest) = split_head(&value);
         // RFC 2045 §5.1 allows CFWS around the type and subtype (RFC 822
@@ -241,7 +262,7 @@ impl ContentType {
             Some((main, sub)) => ContentType {
                 main: lower_name(main),
                 sub: lower_name(sub),
-                params: parse_params(rest, defects),
+                params: parse_params(rest, defects).into_owned(),
             },
             None => {
                 push_once(defects, Defect::InvalidContentType);
@@ -257,7 +278,7 @@ impl ContentType {
     /// LF, and `plain_params` refuses a quoted value that does), so this
     /// reads a folded value as its unfolded form reads. Anything else
     /// gives `None`, for [`ContentType::parse`] to unfold and read in full.
-    fn parse_plain(value: &[u8]) -> Option<ContentType> {
+    fn parse_plain(value: &'a [u8]) -> Option<ContentType<'a>> {
         let (main, sub, rest) = plain_head(value)?;
         let params = plain_params(rest)?;
         Some(ContentType {
@@ -268,7 +289,7 @@ impl ContentType {
     }
 
     /// A content type with no parameters (`message/rfc822` in a digest, RFC 2046 §5.1.5).
-    pub fn new(main: &str, sub: &str) -> ContentType {
+    pub fn new(main: &str, sub: &str) -> ContentType<'a> {
         ContentType {
             main: lower_name(main.as_bytes()),
             sub: lower_name(sub.as_bytes()),
@@ -297,8 +318,18 @@ impl ContentType {
     }
 
     /// The parameters.
-    pub fn params(&self) -> &Params {
+    pub fn params(&self) -> &Params<'a> {
         &self.params
+    }
+
+    /// The content type with its parameter values owned, to keep past the
+    /// bytes it was read from.
+    pub fn into_owned(self) -> ContentType<'static> {
+        ContentType {
+            main: self.main,
+            sub: self.sub,
+            params: self.params.into_owned(),
+        }
     }
 
     /// The value of one parameter.
@@ -319,16 +350,16 @@ impl ContentType {
 
 /// A parsed Content-Disposition (RFC 2183 §2).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContentDisposition {
+pub struct ContentDisposition<'a> {
     kind: String,
-    params: Params,
+    params: Params<'a>,
 }
 
-impl ContentDisposition {
+impl<'a> ContentDisposition<'a> {
     /// Parses a Content-Disposition value, as written (folded) or
     /// unfolded. A disposition type that is empty or no `token` (RFC 2183
     /// §2) is kept as written, with [`Defect::InvalidContentDisposition`].
-    pub fn parse(value: &[u8], defects: &mut Vec<Defect>) -> ContentDisposition {
+    pub fn parse(value: &'a [u8], defects: &mut Vec<Defect>) -> ContentDisposition<'a> {
         // As nearly all mail writes it: read as it lies (see
         // `ContentType::parse_plain`).
         let (head, rest) = split_head(value);
@@ -355,7 +386,7 @@ impl ContentDisposition {
         }
         ContentDisposition {
             kind: String::from_utf8_lossy(head).to_ascii_lowercase(),
-            params: parse_params(rest, defects),
+            params: parse_params(rest, defects).into_owned(),
         }
     }
 
@@ -370,8 +401,17 @@ impl ContentDisposition {
     }
 
     /// The parameters.
-    pub fn params(&self) -> &Params {
+    pub fn params(&self) -> &Params<'a> {
         &self.params
+    }
+
+    /// The disposition with its parameter values owned, to keep past the
+    /// bytes it was read from.
+    pub fn into_owned(self) -> ContentDisposition<'static> {
+        ContentDisposition {
+            kind: self.kind,
+            params: self.params.into_owned(),
+        }
     }
 
     /// The `filename` parameter (RFC 2183 §2.3).
@@ -778,7 +818,7 @@ fn split_charset_lang(v: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
 }
 
 /// Parses and reassembles the parameter list after the `;` (RFC 2231 §3-4).
-pub(crate) fn parse_params(s: &[u8], defects: &mut Vec<Defect>) -> Params {
+pub(crate) fn parse_params<'v>(s: &'v [u8], defects: &mut Vec<Defect>) -> Params<'v> {
     if let Some(list) = plain_params(s) {
         return list;
     }
@@ -786,7 +826,7 @@ pub(crate) fn parse_params(s: &[u8], defects: &mut Vec<Defect>) -> Params {
 }
 
 /// [`parse_params`] for any list: lexed, then reassembled.
-fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
+fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params<'static> {
     let mut raw = lex_params(s, defects);
     if raw.is_empty() {
         return Params::default();
@@ -814,7 +854,7 @@ fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
             .into_iter()
             .map(|p| Param {
                 name: shared_name(p.base),
-                value: raw_string(p.value),
+                value: Cow::Owned(raw_string(p.value)),
                 language: None,
             })
             .collect();
@@ -853,7 +893,7 @@ fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
                 };
                 Param {
                     name: shared_name(name),
-                    value,
+                    value: Cow::Owned(value),
                     language: None,
                 }
             })
@@ -875,7 +915,7 @@ fn parse_params_general(s: &[u8], defects: &mut Vec<Defect>) -> Params {
 /// and takes the general path ([`lex_params`] and the reassembly), which
 /// reads these lists the same (a test compares the two): no defects, each
 /// value as written.
-fn plain_params(mut s: &[u8]) -> Option<Params> {
+fn plain_params(mut s: &[u8]) -> Option<Params<'_>> {
     let mut list = Params::default();
     loop {
         s = skip_separators(s);
@@ -931,7 +971,7 @@ fn plain_params(mut s: &[u8]) -> Option<Params> {
         };
         list.push(Param {
             name,
-            value: raw_string(value.to_vec()),
+            value: raw_text(value),
             language: None,
         });
     }
@@ -1020,7 +1060,7 @@ fn raw_string(v: Vec<u8>) -> String {
 }
 
 /// Joins RFC 2231 sections (already sorted) and decodes them.
-fn assemble(name: &str, sections: &[&RawParam], defects: &mut Vec<Defect>) -> Param {
+fn assemble(name: &str, sections: &[&RawParam], defects: &mut Vec<Defect>) -> Param<'static> {
     let mut bytes = Vec::new();
     let mut charset: Option<&[u8]> = None;
     let mut language = None;
@@ -1059,7 +1099,7 @@ fn assemble(name: &str, sections: &[&RawParam], defects: &mut Vec<Defect>) -> Pa
     };
     Param {
         name: shared_name(name),
-        value: value.into_owned(),
+        value: Cow::Owned(value.into_owned()),
         language,
     }
 }
@@ -1324,7 +1364,7 @@ mod tests {
         );
     }
 
-    fn ct(s: &str) -> (ContentType, Vec<Defect>) {
+    fn ct(s: &str) -> (ContentType<'_>, Vec<Defect>) {
         let mut d = Vec::new();
         (ContentType::parse(s.as_bytes(), &mut d), d)
     }

@@ -70,7 +70,7 @@ pub struct Part<'a> {
     pub(crate) headers: Headers<'a>,
     pub(crate) header_range: Range<usize>,
     pub(crate) body_range: Range<usize>,
-    pub(crate) content_type: ContentType,
+    pub(crate) content_type: ContentType<'a>,
     pub(crate) kind: PartKind,
     pub(crate) children: Vec<Part<'a>>,
     pub(crate) defects: Vec<Defect>,
@@ -82,7 +82,7 @@ pub struct Part<'a> {
     /// Unused by a whole parse, which needs every Content-Type to split
     /// the tree. Boxed so that it adds two words to every part and
     /// nothing is allocated until it is read.
-    pub(crate) lazy_head: OnceLock<Box<(ContentType, Vec<Defect>)>>,
+    pub(crate) lazy_head: OnceLock<Box<(ContentType<'a>, Vec<Defect>)>>,
 }
 
 impl<'a> Part<'a> {
@@ -126,7 +126,7 @@ impl<'a> Part<'a> {
 
     /// The Content-Type, or the default: text/plain (RFC 2045 §5.2), or
     /// message/rfc822 inside a multipart/digest (RFC 2046 §5.1.5).
-    pub fn content_type(&self) -> &ContentType {
+    pub fn content_type(&self) -> &ContentType<'a> {
         match self.kind {
             PartKind::Unsplit => &self.read_lazy_head().0,
             _ => &self.content_type,
@@ -134,7 +134,7 @@ impl<'a> Part<'a> {
     }
 
     /// The Content-Type and defects of a header-only part, read once.
-    fn read_lazy_head(&self) -> &(ContentType, Vec<Defect>) {
+    fn read_lazy_head(&self) -> &(ContentType<'a>, Vec<Defect>) {
         self.lazy_head.get_or_init(|| {
             let mut defects = self.defects.clone();
             let content_type = crate::message::content_type_of(&self.headers, false, &mut defects);
@@ -143,7 +143,7 @@ impl<'a> Part<'a> {
     }
 
     /// The Content-Disposition (RFC 2183), when there is one.
-    pub fn disposition(&self) -> Option<ContentDisposition> {
+    pub fn disposition(&self) -> Option<ContentDisposition<'a>> {
         let h = self.headers.get("content-disposition")?;
         Some(ContentDisposition::parse(h.raw_value(), &mut Vec::new()))
     }

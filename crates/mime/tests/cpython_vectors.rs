@@ -1047,9 +1047,9 @@ const MIME_PARAMETERS: &[ParamVector] = &[
     },
 ];
 
-fn params_of(p: &postwire_mime::Params) -> Vec<(String, String)> {
+fn params_of(p: &postwire_mime::Params<'_>) -> Vec<(String, String)> {
     p.iter()
-        .map(|p| (p.name.to_string(), p.value.clone()))
+        .map(|p| (p.name.to_string(), p.value.to_string()))
         .collect()
 }
 

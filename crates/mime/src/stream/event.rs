@@ -123,8 +123,8 @@ pub struct PartStart {
     pub(crate) block: Bytes,
     pub(crate) header_range: Range<u64>,
     pub(crate) body_start: u64,
-    pub(crate) content_type: ContentType,
-    pub(crate) disposition: Option<ContentDisposition>,
+    pub(crate) content_type: ContentType<'static>,
+    pub(crate) disposition: Option<ContentDisposition<'static>>,
     pub(crate) transfer_encoding: TransferEncoding,
     pub(crate) kind: BodyKind,
     pub(crate) defects: Vec<Defect>,
@@ -182,12 +182,12 @@ impl PartStart {
     }
 
     /// The Content-Type, or its default (RFC 2045 §5.2, RFC 2046 §5.1.5).
-    pub fn content_type(&self) -> &ContentType {
+    pub fn content_type(&self) -> &ContentType<'static> {
         &self.content_type
     }
 
     /// The Content-Disposition (RFC 2183), when there is one.
-    pub fn disposition(&self) -> Option<&ContentDisposition> {
+    pub fn disposition(&self) -> Option<&ContentDisposition<'static>> {
         self.disposition.as_ref()
     }
 

@@ -546,7 +546,8 @@ impl StreamParser {
         let frame = &self.frames[top];
         let headers = &split.headers;
         let content_type = match headers.get("content-type") {
-            Some(h) => ContentType::parse(h.raw_value(), &mut defects),
+            // Events own their data: the values are copied out.
+            Some(h) => ContentType::parse(h.raw_value(), &mut defects).into_owned(),
             None if frame.in_digest => ContentType::new("message", "rfc822"),
             None => ContentType::default(),
         };
@@ -557,7 +558,7 @@ impl StreamParser {
             });
         let disposition = headers
             .get("content-disposition")
-            .map(|h| ContentDisposition::parse(h.raw_value(), &mut Vec::new()));
+            .map(|h| ContentDisposition::parse(h.raw_value(), &mut Vec::new()).into_owned());
         let mut block = Vec::with_capacity(split.header_range.len() + 1);
         block.push(b'\n');
         block.extend_from_slice(&input[split.header_range.clone()]);

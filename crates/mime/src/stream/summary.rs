@@ -33,9 +33,9 @@ pub struct PartSummary {
     /// Each field's name and raw value, in order.
     pub fields: Vec<(Vec<u8>, Vec<u8>)>,
     /// The Content-Type (or its default).
-    pub content_type: ContentType,
+    pub content_type: ContentType<'static>,
     /// The Content-Disposition, when present.
-    pub disposition: Option<ContentDisposition>,
+    pub disposition: Option<ContentDisposition<'static>>,
     /// The Content-Transfer-Encoding.
     pub transfer_encoding: TransferEncoding,
     /// What the body is.
@@ -90,8 +90,8 @@ impl MessageSummary {
                     .iter()
                     .map(|h| (h.name().to_vec(), h.raw_value().to_vec()))
                     .collect(),
-                content_type: part.content_type().clone(),
-                disposition: part.disposition(),
+                content_type: part.content_type().clone().into_owned(),
+                disposition: part.disposition().map(ContentDisposition::into_owned),
                 transfer_encoding: part.transfer_encoding(),
                 kind,
                 preamble: part.preamble().map(<[u8]>::to_vec),
