@@ -203,6 +203,10 @@ fn split_fields<'a>(
             .saturating_add(limits.max_header_bytes)
             .saturating_add(4),
     );
+    // The line ends, in order: one searcher for the whole block, not a
+    // search set up per line (lines follow each other, so the next LF
+    // found is always the end of the line at `pos`).
+    let mut line_ends = memchr::memchr_iter(b'\n', &input[header_start..window_end]);
     let (header_end, body_start) = loop {
         if pos >= end {
             let value_end = if end > start && input[end - 1] == b'\n' {
@@ -214,7 +218,7 @@ fn split_fields<'a>(
             finish(&mut current, fields, end, value_end);
             break (end, end);
         }
-        let nl = memchr::memchr(b'\n', &input[pos..window_end]).map(|i| pos + i);
+        let nl = line_ends.next().map(|i| header_start + i);
         if nl.is_none() && window_end < end {
             return Err(Error::HeaderBytesLimit(limits.max_header_bytes));
         }
