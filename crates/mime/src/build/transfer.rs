@@ -241,27 +241,7 @@ impl Canonical {
     /// Puts `text` in canonical form (RFC 2046 §4.1.1).
     pub(crate) fn of(text: &[u8]) -> Canonical {
         let mut out = Vec::with_capacity(text.len() + text.len() / 32 + 2);
-        let (mut lines, mut longest_line) = (0, 0);
-        let mut i = 0;
-        // The text between line breaks is copied in runs.
-        while let Some(j) = memchr::memchr2(b'\r', b'\n', &text[i..]) {
-            let at = i + j;
-            out.extend_from_slice(&text[i..at]);
-            out.extend_from_slice(b"\r\n");
-            lines += 1;
-            longest_line = longest_line.max(j);
-            i = if text[at] == b'\r' && text.get(at + 1) == Some(&b'\n') {
-                at + 2
-            } else {
-                at + 1
-            };
-        }
-        if i < text.len() {
-            out.extend_from_slice(&text[i..]);
-            out.extend_from_slice(b"\r\n");
-            lines += 1;
-            longest_line = longest_line.max(text.len() - i);
-        }
+        let (lines, longest_line) = put_canonical(text, &mut out);
         Canonical {
             bytes: out,
             lines,
@@ -395,11 +375,21 @@ fn count_lines(text: &[u8], lf: usize) -> (usize, usize, usize) {
 /// Appends `text` in canonical form (RFC 2046 §4.1.1), the same octets
 /// as `Canonical::of(text).bytes`.
 pub(crate) fn write_canonical(text: &[u8], out: &mut Vec<u8>) {
+    put_canonical(text, out);
+}
+
+/// Appends `text` in canonical form, the text between line breaks copied
+/// in runs, and returns how many lines it wrote and the longest one
+/// (without its CRLF).
+fn put_canonical(text: &[u8], out: &mut Vec<u8>) -> (usize, usize) {
+    let (mut lines, mut longest_line) = (0, 0);
     let mut i = 0;
     while let Some(j) = memchr::memchr2(b'\r', b'\n', &text[i..]) {
         let at = i + j;
         out.extend_from_slice(&text[i..at]);
         out.extend_from_slice(b"\r\n");
+        lines += 1;
+        longest_line = longest_line.max(j);
         i = if text[at] == b'\r' && text.get(at + 1) == Some(&b'\n') {
             at + 2
         } else {
@@ -409,7 +399,10 @@ pub(crate) fn write_canonical(text: &[u8], out: &mut Vec<u8>) {
     if i < text.len() {
         out.extend_from_slice(&text[i..]);
         out.extend_from_slice(b"\r\n");
+        lines += 1;
+        longest_line = longest_line.max(text.len() - i);
     }
+    (lines, longest_line)
 }
 
 impl TextScan {
