@@ -12,25 +12,18 @@ use crate::charset::decode_charset;
 use crate::decode::decode_base64;
 use crate::defect::push_once;
 
-/// Finds the first occurrence of a needle at or after a position, caching
-/// the answer: positions only grow, so every byte is scanned once and a
-/// header full of unterminated `=?` stays linear.
-struct NextFinder<'n> {
-    needle: &'n [u8],
+/// The answer of a forward search, kept: positions only grow, so every
+/// byte is scanned once and a header full of unterminated `=?` stays
+/// linear. A search from `at` reuses the last answer when that search
+/// started at or before `at` and found nothing, or something at or after `at`.
+#[derive(Default)]
+struct NextCache {
     from: usize,
     found: Option<Option<usize>>,
 }
 
-impl<'n> NextFinder<'n> {
-    fn new(needle: &'n [u8]) -> Self {
-        NextFinder {
-            needle,
-            from: 0,
-            found: None,
-        }
-    }
-
-    fn find(&mut self, hay: &[u8], at: usize) -> Option<usize> {
+impl NextCache {
+    fn find(&mut self, at: usize, search: impl FnOnce() -> Option<usize>) -> Option<usize> {
         if let Some(cached) = self.found
             && self.from <= at
         {
@@ -40,15 +33,34 @@ impl<'n> NextFinder<'n> {
                 Some(_) => {}
             }
         }
-        let r = match *self.needle {
-            [a] => memchr::memchr(a, &hay[at..]),
-            [a, b] => find_pair(&hay[at..], a, b),
-            _ => memmem::find(&hay[at..], self.needle),
-        }
-        .map(|p| p + at);
+        let r = search().map(|p| p + at);
         self.from = at;
         self.found = Some(r);
         r
+    }
+}
+
+/// Finds the first occurrence of a needle at or after a position ([`NextCache`]).
+struct NextFinder<'n> {
+    needle: &'n [u8],
+    cache: NextCache,
+}
+
+impl<'n> NextFinder<'n> {
+    fn new(needle: &'n [u8]) -> Self {
+        NextFinder {
+            needle,
+            cache: NextCache::default(),
+        }
+    }
+
+    fn find(&mut self, hay: &[u8], at: usize) -> Option<usize> {
+        let needle = self.needle;
+        self.cache.find(at, || match *needle {
+            [a] => memchr::memchr(a, &hay[at..]),
+            [a, b] => find_pair(&hay[at..], a, b),
+            _ => memmem::find(&hay[at..], needle),
+        })
     }
 }
 
@@ -68,30 +80,17 @@ pub(crate) fn find_pair(hay: &[u8], a: u8, b: u8) -> Option<usize> {
     None
 }
 
-/// Finds the next whitespace byte at or after a position, cached like [`NextFinder`].
-struct NextSpace {
-    from: usize,
-    found: Option<Option<usize>>,
-}
+/// Finds the next whitespace byte at or after a position ([`NextCache`]).
+#[derive(Default)]
+struct NextSpace(NextCache);
 
 impl NextSpace {
     fn find(&mut self, hay: &[u8], at: usize) -> Option<usize> {
-        if let Some(cached) = self.found
-            && self.from <= at
-        {
-            match cached {
-                None => return None,
-                Some(p) if p >= at => return Some(p),
-                Some(_) => {}
-            }
-        }
-        let r = hay[at..]
-            .iter()
-            .position(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-            .map(|p| p + at);
-        self.from = at;
-        self.found = Some(r);
-        r
+        self.0.find(at, || {
+            hay[at..]
+                .iter()
+                .position(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        })
     }
 }
 
@@ -202,10 +201,7 @@ pub fn decode_encoded_words<'a>(text: &'a [u8], defects: &mut Vec<Defect>) -> Co
     let mut out = String::with_capacity(text.len());
     let mut pending: Option<(&[u8], Vec<u8>)> = None;
     let mut term = NextFinder::new(b"?=");
-    let mut space = NextSpace {
-        from: 0,
-        found: None,
-    };
+    let mut space = NextSpace::default();
     let mut starts = NextFinder::new(b"=?");
     let mut literal_from = 0;
     let mut search = first;
