@@ -7,6 +7,7 @@ use std::ops::{Deref, Range};
 use std::sync::{LazyLock, OnceLock};
 
 use memchr::memmem;
+use smallvec::SmallVec;
 
 use crate::decode::TransferEncoding;
 use crate::defect::push_once;
@@ -449,6 +450,15 @@ fn next_line_with(
 /// The searcher of [`next_line_with`], built once.
 static LF_DASH: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"\n-"));
 
+/// The open parts [`build_tree`] holds without an allocation: nesting of
+/// nearly all mail (a multipart/mixed holding a multipart/alternative,
+/// perhaps inside a forwarded message) is shallower.
+const OPEN_INLINE: usize = 4;
+
+/// The parts waiting to be read that [`build_tree`] holds without an
+/// allocation: more than most messages have at any one time.
+const JOBS_INLINE: usize = 8;
+
 fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error> {
     let limits: &Limits = &options.limits;
     // The parts read whose children are still being read, the innermost
@@ -456,12 +466,11 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
     // straight into its parent's children, the last one's parent then into
     // its own, and so on up (a part is moved once into its place, not
     // gathered in a list and moved again).
-    let mut open: Vec<(Part<'a>, usize)> = Vec::new();
+    let mut open: SmallVec<[(Part<'a>, usize); OPEN_INLINE]> = SmallVec::new();
     // How many parts have been read, for the part limit.
     let mut count = 0;
-    // The parts still to read; the top-level one is taken first, and the
-    // list is allocated only when a multipart or message part has children.
-    let mut stack: Vec<Job> = Vec::new();
+    // The parts still to read; the top-level one is taken first.
+    let mut stack: SmallVec<[Job; JOBS_INLINE]> = SmallVec::new();
     let mut top = Some(Job {
         range: 0..input.len(),
         depth: 0,
@@ -548,12 +557,7 @@ fn build_tree<'a>(input: &'a [u8], options: &Options) -> Result<Part<'a>, Error>
         } else if content_type.main_type() == "message"
             && matches!(content_type.subtype(), "rfc822" | "global")
         {
-            let te = part
-                .headers
-                .get("content-transfer-encoding")
-                .map_or(TransferEncoding::SevenBit, |h| {
-                    TransferEncoding::parse(&h.value())
-                });
+            let te = part.headers.transfer_encoding();
             if matches!(
                 te,
                 TransferEncoding::SevenBit | TransferEncoding::EightBit | TransferEncoding::Binary

@@ -166,11 +166,7 @@ impl<'a> Part<'a> {
 
     /// The Content-Transfer-Encoding (RFC 2045 §6.1; 7bit when absent).
     pub fn transfer_encoding(&self) -> TransferEncoding {
-        self.headers
-            .get("content-transfer-encoding")
-            .map_or(TransferEncoding::SevenBit, |h| {
-                TransferEncoding::parse(&h.value())
-            })
+        self.headers.transfer_encoding()
     }
 
     /// What the body is.

@@ -551,11 +551,7 @@ impl StreamParser {
             None if frame.in_digest => ContentType::new("message", "rfc822"),
             None => ContentType::default(),
         };
-        let transfer_encoding = headers
-            .get("content-transfer-encoding")
-            .map_or(TransferEncoding::SevenBit, |h| {
-                TransferEncoding::parse(&h.value())
-            });
+        let transfer_encoding = headers.transfer_encoding();
         let disposition = headers
             .get("content-disposition")
             .map(|h| ContentDisposition::parse(h.raw_value(), &mut Vec::new()).into_owned());
