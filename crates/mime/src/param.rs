@@ -180,7 +180,9 @@ static SHARED_CHARSET_PARAMS: LazyLock<[[Param<'static>; 1]; SHARED_CHARSETS.len
 /// The shared list for `charset=value` alone, if `value` is one of
 /// [`SHARED_CHARSETS`] (exactly: values keep their case).
 fn shared_charset_params(value: &[u8]) -> Option<Params<'static>> {
-    let i = SHARED_CHARSETS.iter().position(|c| c.as_bytes() == value)?;
+    let i = SHARED_CHARSETS
+        .iter()
+        .position(|c| same_octets(c.as_bytes(), value))?;
     Some(Params {
         list: ParamList::Shared(&SHARED_CHARSET_PARAMS[i][..]),
     })
@@ -466,39 +468,49 @@ fn common_type_name(name: &[u8]) -> Option<&'static str> {
 }
 
 /// True when `name` is `lower` ignoring ASCII case, where `lower` is a
-/// common name: lower-case letters, digits and `-` only. Eight octets at a
-/// time (names of 4 to 16 octets are two overlapping words, the first and
-/// the last eight or four): see [`same_lower_word`].
+/// common name: lower-case letters, digits and `-` only (see
+/// [`same_lower_word`]).
+#[inline]
 fn same_lower(name: &[u8], lower: &str) -> bool {
-    let lower = lower.as_bytes();
-    if name.len() != lower.len() {
+    same_short(name, lower.as_bytes(), same_lower_word)
+}
+
+/// True when `a` and `b` are the same octets: for the short values of
+/// [`SHARED_CHARSETS`], without a `memcmp` call.
+#[inline]
+fn same_octets(a: &[u8], b: &[u8]) -> bool {
+    same_short(a, b, |x, y| x == y)
+}
+
+/// Compares `a` with `b` by `same`, eight octets at a time: slices of 4 to
+/// 16 octets are two overlapping words each (the first and the last eight
+/// or four), shorter and longer ones octet by octet, each octet as a word.
+#[inline]
+fn same_short(a: &[u8], b: &[u8], same: impl Fn(u64, u64) -> bool) -> bool {
+    if a.len() != b.len() {
         return false;
     }
-    match (name.first_chunk::<8>(), name.last_chunk::<8>()) {
-        (Some(first), Some(last)) if name.len() <= 16 => {
-            let (Some(lower_first), Some(lower_last)) =
-                (lower.first_chunk::<8>(), lower.last_chunk::<8>())
-            else {
+    let word = |w: &[u8; 8]| u64::from_le_bytes(*w);
+    let half = |w: &[u8; 4]| u64::from(u32::from_le_bytes(*w));
+    match (a.first_chunk::<8>(), a.last_chunk::<8>()) {
+        (Some(a_first), Some(a_last)) if a.len() <= 16 => {
+            let (Some(b_first), Some(b_last)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) else {
                 return false;
             };
-            same_lower_word(u64::from_le_bytes(*first), u64::from_le_bytes(*lower_first))
-                && same_lower_word(u64::from_le_bytes(*last), u64::from_le_bytes(*lower_last))
+            same(word(a_first), word(b_first)) && same(word(a_last), word(b_last))
         }
-        _ => match (name.first_chunk::<4>(), name.last_chunk::<4>()) {
-            (Some(first), Some(last)) if name.len() < 8 => {
-                let (Some(lower_first), Some(lower_last)) =
-                    (lower.first_chunk::<4>(), lower.last_chunk::<4>())
+        _ => match (a.first_chunk::<4>(), a.last_chunk::<4>()) {
+            (Some(a_first), Some(a_last)) if a.len() < 8 => {
+                let (Some(b_first), Some(b_last)) = (b.first_chunk::<4>(), b.last_chunk::<4>())
                 else {
                     return false;
                 };
-                let word = |w: &[u8; 4]| u64::from(u32::from_le_bytes(*w));
-                same_lower_word(word(first), word(lower_first))
-                    && same_lower_word(word(last), word(lower_last))
+                same(half(a_first), half(b_first)) && same(half(a_last), half(b_last))
             }
-            _ => name
+            _ => a
                 .iter()
-                .zip(lower)
-                .all(|(a, b)| a.to_ascii_lowercase() == *b),
+                .zip(b)
+                .all(|(&x, &y)| same(u64::from(x), u64::from(y))),
         },
     }
 }
@@ -962,9 +974,7 @@ fn plain_params(mut s: &[u8]) -> Option<Params<'_>> {
         if s.is_empty() {
             return Some(list);
         }
-        let name_len = s
-            .iter()
-            .position(|&b| !TOKEN[usize::from(b)] || b == b'*')?;
+        let name_len = s.iter().position(|&b| !PLAIN_NAME[usize::from(b)])?;
         if name_len == 0 || s[name_len] != b'=' {
             return None;
         }
@@ -1016,6 +1026,14 @@ fn plain_params(mut s: &[u8]) -> Option<Params<'_>> {
         });
     }
 }
+
+/// The octets of a parameter name [`plain_params`] reads: a `token`
+/// without `*`, which marks an RFC 2231 name for the full reading.
+const PLAIN_NAME: [bool; 256] = {
+    let mut t = TOKEN;
+    t[b'*' as usize] = false;
+    t
+};
 
 /// The length of a quoted value that [`plain_params`] can take as it is
 /// (`quoted` starts after the opening quote): up to the closing quote,
@@ -1530,6 +1548,24 @@ mod tests {
                 }
             }
             assert!(!same_lower(&lower.as_bytes()[1..], lower));
+        }
+        for value in SHARED_CHARSETS
+            .iter()
+            .chain(&["a", "abc", "seventeen-octets!"])
+        {
+            let value = value.as_bytes();
+            for at in 0..value.len() {
+                for b in 0..=u8::MAX {
+                    let mut other = value.to_vec();
+                    other[at] = b;
+                    assert_eq!(
+                        same_octets(&other, value),
+                        other == value,
+                        "{value:?} {at} {b:#x}"
+                    );
+                }
+            }
+            assert!(!same_octets(&value[1..], value));
         }
     }
 
