@@ -1,10 +1,11 @@
 //! `Message::parse_headers`: the top-level header block alone (RFC 5322
 //! §2.1), which must read exactly as the root of a whole parse and never
-//! look past the empty line that ends the block.
+//! look past the empty line that ends the block. And every part's header
+//! fields, which must hold what the parse read from them.
 
 use std::path::{Path, PathBuf};
 
-use postwire_mime::{Defect, Error, Message, Options, PartKind};
+use postwire_mime::{ContentType, Defect, Error, Message, Options, PartKind, TransferEncoding};
 
 /// Every vendored message (enmime, cpython, torture), sorted by path.
 fn corpus() -> Vec<(PathBuf, Vec<u8>)> {
@@ -109,6 +110,46 @@ fn header_only_root_is_the_whole_parse_root_on_every_vendored_message_rfc5322_2_
     }
     // The comparison is not vacuous: most messages carry a Subject.
     assert!(with_subject > corpus.len() / 2, "{with_subject}");
+}
+
+/// Every part's fields lie in its header range in order and hold the
+/// Content-Type and Content-Transfer-Encoding that the parse read (RFC
+/// 2045 §5, §6), on every vendored message, with bare LF and with CRLF.
+#[test]
+fn every_part_s_fields_hold_what_the_parse_read_rfc2045_5_6() {
+    let mut parts = 0;
+    for (path, raw) in corpus() {
+        for raw in [raw.clone(), crlf(&raw)] {
+            let name = path.display();
+            let message = Message::parse(&raw).unwrap();
+            for part in message.parts() {
+                parts += 1;
+                let range = part.header_range();
+                let mut at = range.start;
+                for field in part.headers() {
+                    assert!(field.range().start >= at, "{name}");
+                    assert!(
+                        field.range().end <= range.end.max(field.range().start),
+                        "{name}"
+                    );
+                    at = field.range().end;
+                }
+                let encoding = part
+                    .header("content-transfer-encoding")
+                    .map_or(TransferEncoding::SevenBit, |h| {
+                        TransferEncoding::parse(&h.value())
+                    });
+                assert_eq!(part.transfer_encoding(), encoding, "{name}");
+                if let Some(h) = part.header("content-type") {
+                    let read = ContentType::parse(h.raw_value(), &mut Vec::new());
+                    if !part.defects().contains(&Defect::InvalidContentType) {
+                        assert_eq!(part.content_type(), &read, "{name}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(parts > 300, "{parts}");
 }
 
 #[test]
