@@ -17,8 +17,6 @@ pub enum Defect {
     NoBoundaryFound,
     /// A `multipart/*` Content-Type without a `boundary` parameter (RFC 2046 §5.1.1).
     MissingBoundaryParameter,
-    /// A header line without a colon inside the header block (RFC 5322 §2.2).
-    InvalidHeaderLine,
     /// The header block started with a continuation line (RFC 5322 §2.2.3).
     FirstLineIsContinuation,
     /// A line that is no header field ended the header block without the empty line (RFC 5322 §2.1).
@@ -68,7 +66,6 @@ impl Defect {
             Defect::MissingFinalBoundary => "missing-final-boundary",
             Defect::NoBoundaryFound => "no-boundary-found",
             Defect::MissingBoundaryParameter => "missing-boundary-parameter",
-            Defect::InvalidHeaderLine => "invalid-header-line",
             Defect::FirstLineIsContinuation => "first-line-is-continuation",
             Defect::MissingHeaderBodySeparator => "missing-header-body-separator",
             Defect::InvalidBase64Character => "invalid-base64",
